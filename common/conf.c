@@ -1,0 +1,221 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "err.h"
+#include "fsutil.h"
+#include "text.h"
+
+#define CONF_FILE_MAX	65536
+#define CONF_LINE_MAX	1024
+
+struct conf_key {
+	const char	*section;
+	const char	*key;
+	size_t		 off;
+	size_t		 size;
+	int		 (*check)(const char *value);
+};
+
+static int
+check_abs_path(const char *v)
+{
+	return v[0] == '/' && strstr(v, "/../") == NULL &&
+	    mktext_is_clean(v, strlen(v));
+}
+
+static int
+check_name(const char *v)
+{
+	return mktext_valid_name(v);
+}
+
+#define KEY(sec, k, field, chk) \
+	{ sec, k, offsetof(struct mkconf, field), \
+	  sizeof(((struct mkconf *)0)->field), chk }
+
+static const struct conf_key keys[] = {
+	KEY("paths", "state", state, check_abs_path),
+	KEY("paths", "socket", socket, check_abs_path),
+	KEY("paths", "work", work, check_abs_path),
+	KEY("paths", "usb_rules", usb_rules, check_abs_path),
+	KEY("daemon", "client_group", client_group, check_name),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void
+mkconf_defaults(struct mkconf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->state, sizeof(c->state), "/var/lib/matkiosk");
+	snprintf(c->socket, sizeof(c->socket), "/run/matkiosk/matkioskd.sock");
+	snprintf(c->work, sizeof(c->work), "/run/matkiosk/work");
+	snprintf(c->usb_rules, sizeof(c->usb_rules), "/etc/matkiosk/usb.rules");
+	snprintf(c->client_group, sizeof(c->client_group), "matkiosk");
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Cuts a comment that starts after white space (a '#' inside a value such
+ * as a path is kept). */
+static void
+cut_comment(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((*p == '#' || *p == ';') && (p == s || p[-1] == ' ' ||
+		    p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+struct parse_state {
+	const char	*file;
+	struct mkconf	*conf;
+	char		 section[64];
+	unsigned char	 seen[NKEYS];
+	char		*err;
+	size_t		 errlen;
+};
+
+static int
+fail(struct parse_state *ps, size_t line, const char *fmt, const char *arg)
+{
+	char what[256];
+
+	snprintf(what, sizeof(what), fmt, arg);
+	if (snprintf(ps->err, ps->errlen, "%s:%zu: %s", ps->file, line,
+	    what) < 0 && ps->errlen > 0)
+		ps->err[0] = '\0';
+	return MK_ERR_CONFIG;
+}
+
+static int
+set_key(struct parse_state *ps, size_t line, char *key, char *value)
+{
+	const struct conf_key *k;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		k = &keys[i];
+		if (strcmp(k->section, ps->section) == 0 &&
+		    strcmp(k->key, key) == 0)
+			break;
+	}
+	if (i == NKEYS)
+		return fail(ps, line, "unknown key '%s'", key);
+	if (ps->seen[i]++)
+		return fail(ps, line, "key '%s' given twice", key);
+	if (strlen(value) >= k->size || !k->check(value))
+		return fail(ps, line, "bad value for '%s'", key);
+	memcpy((char *)ps->conf + k->off, value, strlen(value) + 1);
+	return 0;
+}
+
+static int
+section_known(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+parse_line(struct parse_state *ps, size_t line, char *s)
+{
+	char *eq, *end;
+
+	cut_comment(s);
+	s = trim(s);
+	if (*s == '\0')
+		return 0;
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != '\0')
+			return fail(ps, line, "malformed section%s", "");
+		*end = '\0';
+		s = trim(s + 1);
+		if (!section_known(s) || strlen(s) >= sizeof(ps->section))
+			return fail(ps, line, "unknown section [%s]", s);
+		snprintf(ps->section, sizeof(ps->section), "%s", s);
+		return 0;
+	}
+	if ((eq = strchr(s, '=')) == NULL)
+		return fail(ps, line, "expected 'key = value'%s", "");
+	if (ps->section[0] == '\0')
+		return fail(ps, line, "key outside a section%s", "");
+	*eq = '\0';
+	return set_key(ps, line, trim(s), trim(eq + 1));
+}
+
+static int
+parse(struct parse_state *ps, const char *text, size_t len)
+{
+	char line[CONF_LINE_MAX + 1];
+	size_t i = 0, n, lineno = 0;
+	const char *nl;
+	int r;
+
+	while (i < len) {
+		lineno++;
+		nl = memchr(text + i, '\n', len - i);
+		n = nl != NULL ? (size_t)(nl - (text + i)) : len - i;
+		if (n > CONF_LINE_MAX)
+			return fail(ps, lineno, "line too long%s", "");
+		memcpy(line, text + i, n);
+		line[n] = '\0';
+		if (memchr(line, '\0', n) != NULL)
+			return fail(ps, lineno, "NUL byte in line%s", "");
+		if ((r = parse_line(ps, lineno, line)) != 0)
+			return r;
+		i += n + 1;
+	}
+	return 0;
+}
+
+int
+mkconf_load(const char *path, struct mkconf *c, char *err, size_t errlen)
+{
+	struct parse_state ps;
+	struct mkbuf *b = NULL;
+	const char *file = path != NULL ? path : MKCONF_DEFAULT_PATH;
+	int r;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.file = file;
+	ps.conf = c;
+	ps.err = err;
+	ps.errlen = errlen;
+	if ((r = mkfs_read_file(file, CONF_FILE_MAX, &b)) != 0) {
+		if (path == NULL && r == MK_ERR_NOT_FOUND)
+			return 0;
+		snprintf(err, errlen, "%s: cannot read: %s", file,
+		    r == MK_ERR_NOT_FOUND ? "no such file" : mkerr_str(r));
+		return MK_ERR_CONFIG;
+	}
+	if (snprintf(c->path, sizeof(c->path), "%s", file) >=
+	    (int)sizeof(c->path))
+		r = fail(&ps, 0, "path too long%s", "");
+	else
+		r = parse(&ps, (const char *)mkbuf_ptr(b), mkbuf_len(b));
+	mkbuf_free(b);
+	return r;
+}

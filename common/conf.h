@@ -1,0 +1,35 @@
+/*
+ * The INI configuration (DESIGN.md, "Configuration"): sections of
+ * "key = value" lines, '#' or ';' comments (also after a value, when
+ * preceded by white space). An unknown section or key, a repeated key or a
+ * bad value is an error that names the file and line.
+ */
+#ifndef MATKIOSK_CONF_H
+#define MATKIOSK_CONF_H
+
+#include <stddef.h>
+
+#define MKCONF_DEFAULT_PATH	"/etc/matkiosk/matkiosk.conf"
+#define MKCONF_PATH_MAX		1024
+
+struct mkconf {
+	char	path[MKCONF_PATH_MAX];		/* the file read, or "" */
+	/* [paths] */
+	char	state[MKCONF_PATH_MAX];
+	char	socket[MKCONF_PATH_MAX];
+	char	work[MKCONF_PATH_MAX];
+	char	usb_rules[MKCONF_PATH_MAX];
+	/* [daemon] */
+	char	client_group[64];		/* may connect besides root */
+};
+
+/* Fills in the fixed defaults of DESIGN.md. */
+void mkconf_defaults(struct mkconf *c);
+/*
+ * Loads path over the defaults. With path NULL, the default path is read if
+ * it exists and the defaults kept otherwise. On error, err gets
+ * "FILE:LINE: what is wrong" and MK_ERR_CONFIG is returned.
+ */
+int mkconf_load(const char *path, struct mkconf *c, char *err, size_t errlen);
+
+#endif /* MATKIOSK_CONF_H */

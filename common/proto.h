@@ -1,0 +1,105 @@
+/*
+ * The client protocol between matkioskd and its clients (matctl, matkiosk),
+ * specified in docs/protocol.md.
+ *
+ * A frame is a u32 length (of what follows, at most PROTO_FRAME_MAX), a u16
+ * message type and up to PROTO_FIELDS_MAX fields, each a u8 tag, a u32
+ * length and that many bytes. The decoder is bounded and fuzzed; a frame
+ * that does not decode is a protocol violation and the daemon disconnects.
+ */
+#ifndef MATKIOSK_PROTO_H
+#define MATKIOSK_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mkbuf;
+
+#define PROTO_VERSION		1
+#define PROTO_FRAME_MAX		(1u << 20)
+#define PROTO_DATA_MAX		65536	/* bytes in one DATA field */
+#define PROTO_FIELDS_MAX	64
+
+/* Requests (client to daemon). */
+#define MSG_HELLO		0x0001	/* F_VERSION -> OK F_VERSION F_STATE */
+#define MSG_AUTH		0x0002	/* F_USER F_PASSWORD -> OK F_ROLE */
+#define MSG_INIT		0x0003	/* F_USER F_FULLNAME F_PASSWORD */
+#define MSG_STATUS		0x0004	/* -> ENTRY(F_KEY F_VALUE)* OK */
+#define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
+#define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
+#define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
+#define MSG_DOC_DELETE		0x0013	/* F_ID -> OK */
+#define MSG_DATA		0x0020	/* F_DATA: a piece of a stream */
+#define MSG_END			0x0021	/* end of a client stream */
+/* Replies (daemon to client). */
+#define MSG_OK			0x0100
+#define MSG_ERR			0x0101	/* F_CODE F_MESSAGE */
+#define MSG_ENTRY		0x0102	/* one item of a listing */
+
+/* Field tags. */
+#define F_VERSION	1	/* u64 */
+#define F_USER		2
+#define F_PASSWORD	3
+#define F_FULLNAME	4
+#define F_CLASS		5	/* "mat", "toi-mat", "tuyet-mat" */
+#define F_TITLE		6
+#define F_ID		7	/* document id, 32 hex digits */
+#define F_DATA		8
+#define F_CODE		9	/* u64: -MK_ERR_* */
+#define F_MESSAGE	10
+#define F_KEY		11
+#define F_VALUE		12
+#define F_CERT		13	/* sealing certificate text */
+#define F_RECOVERY	14	/* recovery code, shown once */
+#define F_SIZE		15	/* u64 */
+#define F_CREATED	16	/* u64 seconds */
+#define F_AUTHOR	17
+#define F_ROLE		18
+#define F_STATE		19
+#define F_SEQ		20	/* u64 */
+
+struct mkfield {
+	uint8_t		 tag;
+	uint32_t	 len;
+	const uint8_t	*p;
+};
+
+struct mkmsg {
+	uint16_t	type;
+	size_t		nfields;
+	struct mkfield	f[PROTO_FIELDS_MAX];
+};
+
+/* Decodes a frame body (after the length). Fields point into p. */
+int mkmsg_decode(const uint8_t *p, size_t len, struct mkmsg *m);
+/* The first field with tag, or NULL. */
+const struct mkfield *mkmsg_get(const struct mkmsg *m, uint8_t tag);
+/* Copies a text field (no NUL bytes) into out; MK_ERR_USAGE if missing,
+ * MK_ERR_TOO_LARGE if it does not fit. */
+int mkmsg_str(const struct mkmsg *m, uint8_t tag, char *out, size_t outlen);
+int mkmsg_u64(const struct mkmsg *m, uint8_t tag, uint64_t *v);
+
+/* Building: start, add fields, then send (which fills in the length). */
+int mkmsg_start(struct mkbuf *b, uint16_t type);
+int mkmsg_add(struct mkbuf *b, uint8_t tag, const void *p, size_t len);
+int mkmsg_add_str(struct mkbuf *b, uint8_t tag, const char *s);
+int mkmsg_add_u64(struct mkbuf *b, uint8_t tag, uint64_t v);
+
+/* Sends the frame in b (started with mkmsg_start) on a socket. */
+int mkproto_send(int fd, struct mkbuf *b);
+/*
+ * Receives one frame into b (reset first) and decodes it into m.
+ * timeout_ms bounds the wait for the first byte (-1: forever); once a frame
+ * has begun, the rest must arrive within PROTO_FRAME_TIMEOUT_MS.
+ * MK_ERR_CLOSED on a clean end of stream, MK_ERR_TOO_LARGE for a frame over
+ * the cap (nothing is allocated for it), MK_ERR_PROTOCOL if it does not
+ * decode.
+ */
+#define PROTO_FRAME_TIMEOUT_MS	30000
+int mkproto_recv(int fd, struct mkbuf *b, struct mkmsg *m, int timeout_ms);
+
+/* Convenience replies. */
+int mkproto_send_simple(int fd, uint16_t type);
+int mkproto_send_err(int fd, int code, const char *message);
+
+#endif /* MATKIOSK_PROTO_H */

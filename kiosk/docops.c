@@ -1,0 +1,337 @@
+/*
+ * Document requests: import, list, view (cat) and delete. Each is recorded
+ * in the audit log before it is carried out, and its outcome after; if the
+ * intent cannot be recorded, nothing is done.
+ *
+ * The log is authenticated, not encrypted, and travels to the inspector:
+ * it names documents by id, classification and hash, never by title (the
+ * title of a secret document may itself be secret; it is stored encrypted
+ * in the document).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/proto.h"
+#include "common/text.h"
+#include "crypto/cry.h"
+#include "daemon.h"
+#include "handlers.h"
+#include "vault.h"
+
+/* Who may hold and read documents at all; per-classification policy
+ * (print, copy) is decided elsewhere. */
+#define ROLES_DOCS	(ROLE_DRAFTER | ROLE_SUPERVISOR)
+
+static int
+check_doc_access(struct session *s)
+{
+	if (!s->authed)
+		return reply_err(s, MK_ERR_DENIED, "log in first") == 0 ?
+		    MK_ERR_DENIED : MK_ERR_CLOSED;
+	if (!(s->acct.roles & ROLES_DOCS))
+		return reply_err(s, MK_ERR_DENIED,
+		    "this account's roles give no access to documents") == 0 ?
+		    MK_ERR_DENIED : MK_ERR_CLOSED;
+	return 0;
+}
+
+/* Maps check_doc_access's result to the handler's return value. */
+static int
+refused(int r)
+{
+	return r == MK_ERR_DENIED ? 0 : r;
+}
+
+static uint8_t
+severity_for_read_error(int err)
+{
+	switch (err) {
+	case MK_ERR_AUTH:
+	case MK_ERR_TRUNCATED:
+	case MK_ERR_TRAILING:
+	case MK_ERR_FORMAT:
+	case MK_ERR_VERSION:
+		/* A vault document that does not verify has been altered. */
+		return LOG_SEV_CAO;
+	default:
+		return LOG_SEV_THAP;
+	}
+}
+
+static int
+send_data(struct session *s, const uint8_t *p, size_t n)
+{
+	int r;
+
+	if ((r = mkmsg_start(s->out, MSG_DATA)) != 0 ||
+	    (r = mkmsg_add(s->out, F_DATA, p, n)) != 0)
+		return r;
+	r = mkproto_send(s->fd, s->out);
+	/* The frame held plaintext. */
+	mkbuf_reset(s->out);
+	return r;
+}
+
+static int
+import_params(struct session *s, const struct mkmsg *m, int *cls,
+    struct docfmt_meta *meta)
+{
+	char token[16];
+
+	memset(meta, 0, sizeof(*meta));
+	if (mkmsg_str(m, F_CLASS, token, sizeof(token)) != 0 ||
+	    (*cls = docfmt_class_parse(token)) == 0)
+		return reply_err(s, MK_ERR_USAGE,
+		    "classification must be mat, toi-mat or tuyet-mat");
+	if (mkmsg_str(m, F_TITLE, meta->title, sizeof(meta->title)) != 0 ||
+	    !mktext_is_clean(meta->title, strlen(meta->title)))
+		return reply_err(s, MK_ERR_USAGE, "title missing, too long "
+		    "or holding control characters");
+	snprintf(meta->author, sizeof(meta->author), "%s", s->acct.name);
+	meta->created = (int64_t)time(NULL);
+	return MK_OK;
+}
+
+/* Reads DATA frames until END, storing them while no error occurred; an
+ * error does not end the stream early, so the client always gets its
+ * answer in order. */
+static int
+import_stream(struct session *s, struct vault_import *im, int *store_err)
+{
+	const struct mkfield *f;
+	struct mkmsg m;
+	int r;
+
+	*store_err = 0;
+	for (;;) {
+		if ((r = mkproto_recv(s->fd, s->in, &m,
+		    PROTO_FRAME_TIMEOUT_MS)) != 0)
+			return r == MK_ERR_CLOSED ? MK_ERR_TRUNCATED : r;
+		if (m.type == MSG_END)
+			return 0;
+		if (m.type != MSG_DATA || (f = mkmsg_get(&m, F_DATA)) == NULL ||
+		    f->len > PROTO_DATA_MAX)
+			return MK_ERR_PROTOCOL;
+		if (*store_err == 0)
+			*store_err = vault_import_write(im, f->p, f->len);
+		mkbuf_reset(s->in);
+	}
+}
+
+static int
+import_outcome(struct session *s, struct vault_import *im, const char *cls,
+    int err)
+{
+	char id[VAULT_ID_HEX + 1], size[32], hex[65];
+	uint8_t sha[32];
+	uint64_t n = 0;
+	int r;
+
+	snprintf(id, sizeof(id), "%s", vault_import_id(im));
+	if (err != 0) {
+		vault_import_abort(im);
+		struct logkv kv[1] = { { "error", mkerr_str(err) } };
+		session_log(s, LOG_SEV_THAP, "doc.import.failed", id, 1, kv);
+		return reply_err(s, err, NULL);
+	}
+	if ((r = vault_import_commit(im, &n, sha)) != 0) {
+		struct logkv kv[1] = { { "error", mkerr_str(r) } };
+		session_log(s, LOG_SEV_THAP, "doc.import.failed", id, 1, kv);
+		return reply_err(s, r, NULL);
+	}
+	snprintf(size, sizeof(size), "%" PRIu64, n);
+	mk_hex(sha, sizeof(sha), hex);
+	struct logkv kv[3] = { { "class", cls }, { "size", size },
+	    { "sha256", hex } };
+	if (session_log(s, LOG_SEV_INFO, "doc.import", id, 3, kv) != 0) {
+		/* No outcome record: the document must not exist either. */
+		vault_delete(s->d->vault, id);
+		return reply_err(s, MK_ERR_LOG, NULL);
+	}
+	if ((r = mkmsg_start(s->out, MSG_OK)) != 0 ||
+	    (r = mkmsg_add_str(s->out, F_ID, id)) != 0 ||
+	    (r = mkmsg_add_u64(s->out, F_SIZE, n)) != 0)
+		return r;
+	return mkproto_send(s->fd, s->out);
+}
+
+int
+h_doc_import(struct session *s, const struct mkmsg *m)
+{
+	struct vault_import *im = NULL;
+	struct docfmt_meta meta;
+	int r, cls = 0, store_err;
+
+	if ((r = check_doc_access(s)) != 0)
+		return refused(r);
+	if ((r = import_params(s, m, &cls, &meta)) != MK_OK)
+		return r;
+	if ((r = vault_import_begin(s->d->vault, s->mk, s->key_epoch, cls,
+	    &meta, &im)) != 0)
+		return reply_err(s, r, NULL);
+	struct logkv kv[2] = { { "class", docfmt_class_token(cls) },
+	    { "peer", s->peer } };
+	if (session_log(s, LOG_SEV_INFO, "doc.import.begin",
+	    vault_import_id(im), 2, kv) != 0) {
+		vault_import_abort(im);
+		return reply_err(s, MK_ERR_LOG, NULL);
+	}
+	if ((r = mkmsg_start(s->out, MSG_OK)) != 0 ||
+	    (r = mkmsg_add_str(s->out, F_ID, vault_import_id(im))) != 0 ||
+	    (r = mkproto_send(s->fd, s->out)) != 0 ||
+	    (r = import_stream(s, im, &store_err)) != 0) {
+		import_outcome(s, im, docfmt_class_token(cls), r);
+		return r;
+	}
+	return import_outcome(s, im, docfmt_class_token(cls), store_err);
+}
+
+static int
+list_one(const struct vault_doc *doc, void *arg)
+{
+	struct session *s = arg;
+	int r;
+
+	if ((r = mkmsg_start(s->out, MSG_ENTRY)) != 0 ||
+	    (r = mkmsg_add_str(s->out, F_ID, doc->id)) != 0 ||
+	    (r = mkmsg_add_str(s->out, F_STATE, doc->err == 0 ? "ok" :
+	    mkerr_str(doc->err))) != 0)
+		return r;
+	if (doc->err == 0 &&
+	    ((r = mkmsg_add_str(s->out, F_CLASS,
+	    docfmt_class_token(doc->classification))) != 0 ||
+	    (r = mkmsg_add_str(s->out, F_TITLE, doc->meta.title)) != 0 ||
+	    (r = mkmsg_add_str(s->out, F_AUTHOR, doc->meta.author)) != 0 ||
+	    (r = mkmsg_add_u64(s->out, F_CREATED,
+	    (uint64_t)doc->meta.created)) != 0 ||
+	    (r = mkmsg_add_u64(s->out, F_SIZE, doc->size)) != 0))
+		return r;
+	return mkproto_send(s->fd, s->out);
+}
+
+int
+h_doc_list(struct session *s, const struct mkmsg *m)
+{
+	int r;
+
+	(void)m;
+	if ((r = check_doc_access(s)) != 0)
+		return refused(r);
+	if (session_log(s, LOG_SEV_INFO, "doc.list", "", 0, NULL) != 0)
+		return reply_err(s, MK_ERR_LOG, NULL);
+	if ((r = vault_list(s->d->vault, s->mk, list_one, s)) != 0)
+		return r;
+	return reply_ok(s);
+}
+
+static int
+cat_refused(struct session *s, const char *id, int err)
+{
+	char msg[160];
+	struct logkv kv[1] = { { "error", mkerr_str(err) } };
+
+	session_log(s, severity_for_read_error(err), "doc.view.failed", id, 1,
+	    kv);
+	if (severity_for_read_error(err) == LOG_SEV_CAO)
+		snprintf(msg, sizeof(msg), "document %s does not verify (%s): "
+		    "it has been altered or damaged; nothing was shown", id,
+		    mkerr_str(err));
+	else
+		snprintf(msg, sizeof(msg), "document %s: %s", id,
+		    mkerr_str(err));
+	return reply_err(s, err, msg);
+}
+
+static int
+cat_stream(struct session *s, struct vault_reader *rd)
+{
+	uint8_t *buf;
+	size_t n;
+	int r;
+
+	if ((buf = cry_secure_alloc(DOCFMT_CHUNK)) == NULL)
+		return MK_ERR_ALLOC;
+	do {
+		if ((r = vault_read_next(rd, buf, &n)) != 0)
+			break;
+		if (n > 0 && (r = send_data(s, buf, n)) != 0)
+			break;
+	} while (n > 0);
+	cry_secure_free(buf, DOCFMT_CHUNK);
+	return r;
+}
+
+int
+h_doc_cat(struct session *s, const struct mkmsg *m)
+{
+	struct vault_reader *rd = NULL;
+	struct vault_doc doc;
+	char id[VAULT_ID_HEX + 2];
+	int r;
+
+	if ((r = check_doc_access(s)) != 0)
+		return refused(r);
+	if (mkmsg_str(m, F_ID, id, sizeof(id)) != 0 || !vault_id_valid(id))
+		return reply_err(s, MK_ERR_USAGE, "no such document id");
+	if ((r = vault_read_open(s->d->vault, s->mk, id, &doc, &rd)) != 0)
+		return cat_refused(s, id, r);
+	struct logkv kv[1] = { { "class",
+	    docfmt_class_token(doc.classification) } };
+	if (session_log(s, LOG_SEV_INFO, "doc.view", id, 1, kv) != 0) {
+		vault_read_close(rd);
+		return reply_err(s, MK_ERR_LOG, NULL);
+	}
+	r = cat_stream(s, rd);
+	vault_read_close(rd);
+	mk_wipe(&doc, sizeof(doc));
+	if (r == MK_ERR_CLOSED || r == MK_ERR_SYSTEM)
+		return r;
+	if (r != 0)
+		return cat_refused(s, id, r);
+	return reply_ok(s);
+}
+
+/* The author may delete their own document; a supervisor any. */
+static int
+may_delete(struct session *s, const char *id)
+{
+	struct vault_reader *rd = NULL;
+	struct vault_doc doc;
+	int r;
+
+	if (s->acct.roles & ROLE_SUPERVISOR)
+		return 0;
+	if ((r = vault_read_open(s->d->vault, s->mk, id, &doc, &rd)) != 0)
+		return r;
+	vault_read_close(rd);
+	return strcmp(doc.meta.author, s->acct.name) == 0 ? 0 : MK_ERR_DENIED;
+}
+
+int
+h_doc_delete(struct session *s, const struct mkmsg *m)
+{
+	char id[VAULT_ID_HEX + 2];
+	int r;
+
+	if ((r = check_doc_access(s)) != 0)
+		return refused(r);
+	if (mkmsg_str(m, F_ID, id, sizeof(id)) != 0 || !vault_id_valid(id))
+		return reply_err(s, MK_ERR_USAGE, "no such document id");
+	if ((r = may_delete(s, id)) != 0)
+		return reply_err(s, r, r == MK_ERR_DENIED ? "only the author or "
+		    "a supervisor may delete a document" : NULL);
+	if (session_log(s, LOG_SEV_INFO, "doc.delete.begin", id, 0,
+	    NULL) != 0)
+		return reply_err(s, MK_ERR_LOG, NULL);
+	if ((r = vault_delete(s->d->vault, id)) != 0) {
+		struct logkv kv[1] = { { "error", mkerr_str(r) } };
+		session_log(s, LOG_SEV_THAP, "doc.delete.failed", id, 1, kv);
+		return reply_err(s, r, NULL);
+	}
+	session_log(s, LOG_SEV_INFO, "doc.delete", id, 0, NULL);
+	return reply_ok(s);
+}

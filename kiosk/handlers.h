@@ -1,0 +1,23 @@
+/*
+ * Request handlers of matkioskd. Each answers its request on the session's
+ * socket (an OK, ENTRY or DATA frames, or an ERR with the reason) and
+ * returns 0, or an error that ends the session: MK_ERR_PROTOCOL for a
+ * violation, or the error of a failed send.
+ */
+#ifndef MATKIOSK_HANDLERS_H
+#define MATKIOSK_HANDLERS_H
+
+struct session;
+struct mkmsg;
+
+int h_init(struct session *s, const struct mkmsg *m);
+int h_doc_import(struct session *s, const struct mkmsg *m);
+int h_doc_list(struct session *s, const struct mkmsg *m);
+int h_doc_cat(struct session *s, const struct mkmsg *m);
+int h_doc_delete(struct session *s, const struct mkmsg *m);
+
+/* Replies shared by the handlers. */
+int reply_err(struct session *s, int code, const char *message);
+int reply_ok(struct session *s);
+
+#endif /* MATKIOSK_HANDLERS_H */

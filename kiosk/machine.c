@@ -1,0 +1,83 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "machine.h"
+
+#define MACHINE_FILE_MAX 1024
+
+static int
+parse_line(struct machine *m, const char *line, unsigned *seen)
+{
+	uint8_t id[16];
+	char *end;
+	unsigned long long v;
+
+	if (strncmp(line, "device-id=", 10) == 0) {
+		if (mk_unhex(line + 10, id, sizeof(id)) != 0)
+			return MK_ERR_FORMAT;
+		mk_hex(id, sizeof(id), m->device_id);
+		*seen |= 1;
+		return 0;
+	}
+	if (strncmp(line, "provisioned=", 12) == 0) {
+		v = strtoull(line + 12, &end, 10);
+		if (*end != '\0' || end == line + 12 || v > INT64_MAX)
+			return MK_ERR_FORMAT;
+		m->provisioned = (int64_t)v;
+		*seen |= 2;
+		return 0;
+	}
+	if (strncmp(line, "key-epoch=", 10) == 0) {
+		v = strtoull(line + 10, &end, 10);
+		if (*end != '\0' || end == line + 10 || v > UINT32_MAX)
+			return MK_ERR_FORMAT;
+		m->key_epoch = (uint32_t)v;
+		*seen |= 4;
+		return 0;
+	}
+	return MK_ERR_FORMAT;
+}
+
+int
+machine_load(const char *path, struct machine *m)
+{
+	struct mkbuf *b = NULL;
+	char text[MACHINE_FILE_MAX + 1], *line, *save = NULL;
+	unsigned seen = 0;
+	size_t len;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = mkfs_read_file(path, MACHINE_FILE_MAX, &b)) != 0)
+		return r;
+	len = mkbuf_len(b);
+	memcpy(text, mkbuf_ptr(b), len);
+	text[len] = '\0';
+	mkbuf_free(b);
+	if (strlen(text) != len)
+		return MK_ERR_FORMAT;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if ((r = parse_line(m, line, &seen)) != 0)
+			return r;
+	return seen == 7 ? 0 : MK_ERR_FORMAT;
+}
+
+int
+machine_save(const char *path, const struct machine *m)
+{
+	char text[MACHINE_FILE_MAX];
+	int n;
+
+	n = snprintf(text, sizeof(text),
+	    "device-id=%s\nprovisioned=%" PRId64 "\nkey-epoch=%" PRIu32 "\n",
+	    m->device_id, m->provisioned, m->key_epoch);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return MK_ERR_TOO_LARGE;
+	return mkfs_atomic_write(path, text, (size_t)n, 0600);
+}

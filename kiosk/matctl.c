@@ -1,0 +1,668 @@
+/*
+ * matctl: the command-line client of matkioskd, for administrators,
+ * scripts and tests. Same protocol as the console; holds no key.
+ *
+ * Passwords are read from the terminal with echo off; when standard input
+ * is not a terminal, one line of it per password asked. Never from the
+ * arguments or the environment.
+ *
+ * Exit status: 0 done, 1 refused or failed (reason on stderr), 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/client.h"
+#include "common/conf.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/proto.h"
+#include "common/text.h"
+
+#define PASSWORD_MAX	1024
+
+struct ctl {
+	struct mkconf	 conf;
+	const char	*user;
+	struct mkclient	*c;
+	char		 msg[4200];
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: matctl [-c FILE] [-u NAME] COMMAND ...\n"
+	    "  init --supervisor NAME [--full-name TEXT] [--certificate FILE]\n"
+	    "  status [--json]\n"
+	    "  doc import PATH --class mat|toi-mat|tuyet-mat [--title TEXT]\n"
+	    "  doc list [--json]\n"
+	    "  doc cat ID\n"
+	    "  doc delete ID\n");
+	exit(2);
+}
+
+static int
+fail(const char *what, const char *why)
+{
+	char esc[4200];
+
+	mktext_escape(why, strlen(why), esc, sizeof(esc));
+	fprintf(stderr, "matctl: %s: %s\n", what, esc);
+	return 1;
+}
+
+/* One line of standard input, byte by byte so nothing past it is read. */
+static int
+read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+	char ch;
+
+	for (;;) {
+		if ((r = read(fd, &ch, 1)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (n + 1 >= len)
+			return MK_ERR_TOO_LARGE;
+		buf[n++] = ch;
+	}
+	if (r <= 0 && n == 0)
+		return MK_ERR_TRUNCATED;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+read_password(const char *prompt, char *buf, size_t len)
+{
+	struct termios old, noecho;
+	int r;
+
+	if (!isatty(STDIN_FILENO))
+		return read_line(STDIN_FILENO, buf, len);
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return MK_ERR_SYSTEM;
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	r = read_line(STDIN_FILENO, buf, len);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	return r;
+}
+
+static int
+connect_daemon(struct ctl *ctl)
+{
+	int r;
+
+	if ((r = mkclient_connect(ctl->conf.socket, &ctl->c, ctl->msg,
+	    sizeof(ctl->msg))) != 0) {
+		fail(ctl->conf.socket, ctl->msg[0] ? ctl->msg : mkerr_str(r));
+		return r;
+	}
+	return 0;
+}
+
+static int
+login(struct ctl *ctl)
+{
+	char pw[PASSWORD_MAX + 1], prompt[128];
+	int r;
+
+	if (ctl->user == NULL) {
+		fprintf(stderr, "matctl: this command needs -u NAME\n");
+		exit(2);
+	}
+	if (connect_daemon(ctl) != 0)
+		return 1;
+	snprintf(prompt, sizeof(prompt), "Mật khẩu / password for %s: ",
+	    ctl->user);
+	if (read_password(prompt, pw, sizeof(pw)) != 0)
+		return fail("password", "could not read a password");
+	r = mkclient_auth(ctl->c, ctl->user, pw, ctl->msg, sizeof(ctl->msg));
+	mk_wipe(pw, sizeof(pw));
+	if (r != 0)
+		return fail("login refused", ctl->msg);
+	return 0;
+}
+
+/* Reads replies until OK; ERR -> message and 1. */
+typedef int (*entry_fn)(struct ctl *ctl, const struct mkmsg *m, void *arg);
+
+static int
+collect(struct ctl *ctl, entry_fn fn, void *arg, const char *what)
+{
+	struct mkmsg m;
+	int r;
+
+	for (;;) {
+		if ((r = mkclient_recv(ctl->c, &m)) != 0)
+			return fail(what, mkerr_str(r));
+		if (m.type == MSG_OK)
+			return 0;
+		if (m.type == MSG_ERR) {
+			mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+			return fail(what, ctl->msg);
+		}
+		if ((r = fn(ctl, &m, arg)) != 0)
+			return r;
+	}
+}
+
+static void
+json_str(const char *s)
+{
+	char esc[8400];
+	const char *p;
+
+	mktext_escape(s, strlen(s), esc, sizeof(esc));
+	putchar('"');
+	for (p = esc; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
+	putchar('"');
+}
+
+static void
+text_out(const char *s)
+{
+	char esc[8400];
+
+	mktext_escape(s, strlen(s), esc, sizeof(esc));
+	fputs(esc, stdout);
+}
+
+/* ---- init ---- */
+
+static int
+write_certificate(const char *path, const char *cert)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0)
+		return mkerr_from_errno(errno);
+	r = mkfs_write_all(fd, cert, strlen(cert));
+	if (r == 0 && fsync(fd) != 0)
+		r = mkerr_from_errno(errno);
+	close(fd);
+	return r;
+}
+
+static int
+send_init(struct ctl *ctl, const char *sup, const char *full, const char *pw)
+{
+	struct mkbuf *b = mkclient_out(ctl->c);
+	int r;
+
+	if ((r = mkmsg_start(b, MSG_INIT)) != 0 ||
+	    (r = mkmsg_add_str(b, F_USER, sup)) != 0 ||
+	    (full != NULL && (r = mkmsg_add_str(b, F_FULLNAME, full)) != 0) ||
+	    (r = mkmsg_add_str(b, F_PASSWORD, pw)) != 0)
+		return r;
+	return mkclient_send(ctl->c);
+}
+
+static int
+ask_new_password(const char *sup, char *pw, size_t len)
+{
+	char again[PASSWORD_MAX + 1], prompt[160];
+	int r = 0;
+
+	snprintf(prompt, sizeof(prompt), "Mật khẩu mới / new password for "
+	    "%s: ", sup);
+	if (read_password(prompt, pw, len) != 0)
+		return fail("password", "could not read a password");
+	if (isatty(STDIN_FILENO)) {
+		if (read_password("Nhập lại / again: ", again,
+		    sizeof(again)) != 0 || strcmp(pw, again) != 0)
+			r = fail("password", "the two passwords differ");
+		mk_wipe(again, sizeof(again));
+	}
+	return r;
+}
+
+static int
+show_certificate(const struct mkmsg *m, const char *certpath)
+{
+	static char cert[8192], code[128];
+	int r;
+
+	if (mkmsg_str(m, F_CERT, cert, sizeof(cert)) != 0 ||
+	    mkmsg_str(m, F_RECOVERY, code, sizeof(code)) != 0)
+		return fail("init", "malformed reply");
+	fputs(cert, stdout);
+	printf("\nMÃ KHÔI PHỤC / RECOVERY CODE (shown once: print it and keep "
+	    "it in the agency's safe; it is not on the certificate):\n"
+	    "  %s\n", code);
+	mk_wipe(code, sizeof(code));
+	if ((r = write_certificate(certpath, cert)) != 0) {
+		fail(certpath, mkerr_str(r));
+		fprintf(stderr, "matctl: the machine IS provisioned; copy the "
+		    "certificate above by hand\n");
+		return 1;
+	}
+	fprintf(stderr, "matctl: sealing certificate written to %s for "
+	    "printing\n", certpath);
+	return 0;
+}
+
+static int
+cmd_init(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "supervisor", required_argument, NULL, 's' },
+		{ "full-name", required_argument, NULL, 'n' },
+		{ "certificate", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 } };
+	const char *sup = NULL, *full = NULL;
+	const char *certpath = "sealing-certificate.txt";
+	char pw[PASSWORD_MAX + 1];
+	struct mkmsg m;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 's')
+			sup = optarg;
+		else if (ch == 'n')
+			full = optarg;
+		else if (ch == 'o')
+			certpath = optarg;
+		else
+			usage();
+	}
+	if (sup == NULL || optind != argc)
+		usage();
+	if (connect_daemon(ctl) != 0)
+		return 1;
+	if (ask_new_password(sup, pw, sizeof(pw)) != 0)
+		return 1;
+	r = send_init(ctl, sup, full, pw);
+	mk_wipe(pw, sizeof(pw));
+	if (r != 0 || (r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail("init", mkerr_str(r));
+	if (m.type == MSG_ERR) {
+		mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+		return fail("init refused", ctl->msg);
+	}
+	return show_certificate(&m, certpath);
+}
+
+/* ---- status ---- */
+
+struct listing {
+	int	json;
+	int	count;
+};
+
+static int
+status_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	struct listing *l = arg;
+	char key[128], value[1024];
+
+	(void)ctl;
+	if (m->type != MSG_ENTRY || mkmsg_str(m, F_KEY, key, sizeof(key)) ||
+	    mkmsg_str(m, F_VALUE, value, sizeof(value)))
+		return fail("status", "malformed reply");
+	if (l->json) {
+		printf("%s", l->count++ ? ", " : "{");
+		json_str(key);
+		printf(": ");
+		json_str(value);
+	} else {
+		printf("%-16s ", key);
+		text_out(value);
+		putchar('\n');
+	}
+	return 0;
+}
+
+static int
+has_json(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		return 1;
+	if (argc != 1)
+		usage();
+	return 0;
+}
+
+static int
+cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct listing l = { has_json(argc, argv), 0 };
+	int r;
+
+	if (ctl->user != NULL ? login(ctl) != 0 : connect_daemon(ctl) != 0)
+		return 1;
+	if ((r = mkmsg_start(mkclient_out(ctl->c), MSG_STATUS)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail("status", mkerr_str(r));
+	if ((r = collect(ctl, status_entry, &l, "status")) != 0)
+		return r;
+	if (l.json)
+		printf("%s}\n", l.count ? "" : "{");
+	return 0;
+}
+
+/* ---- doc ---- */
+
+static int
+stream_file(struct ctl *ctl, int fd)
+{
+	static uint8_t buf[PROTO_DATA_MAX];
+	struct mkbuf *b = mkclient_out(ctl->c);
+	size_t got;
+	int r;
+
+	for (;;) {
+		if ((r = mkfs_read_full(fd, buf, sizeof(buf), &got)) != 0)
+			return r;
+		if (got == 0)
+			break;
+		if ((r = mkmsg_start(b, MSG_DATA)) != 0 ||
+		    (r = mkmsg_add(b, F_DATA, buf, got)) != 0 ||
+		    (r = mkclient_send(ctl->c)) != 0)
+			return r;
+		if (got < sizeof(buf))
+			break;
+	}
+	mk_wipe(buf, sizeof(buf));
+	if ((r = mkmsg_start(b, MSG_END)) != 0)
+		return r;
+	return mkclient_send(ctl->c);
+}
+
+static int
+import_begin(struct ctl *ctl, const char *cls, const char *title)
+{
+	struct mkbuf *b = mkclient_out(ctl->c);
+	struct mkmsg m;
+	int r;
+
+	if ((r = mkmsg_start(b, MSG_DOC_IMPORT)) != 0 ||
+	    (r = mkmsg_add_str(b, F_CLASS, cls)) != 0 ||
+	    (r = mkmsg_add_str(b, F_TITLE, title)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0 ||
+	    (r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail("import", mkerr_str(r));
+	if (m.type == MSG_ERR) {
+		mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+		return fail("import refused", ctl->msg);
+	}
+	return m.type == MSG_OK ? 0 : fail("import", "unexpected reply");
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
+static int
+cmd_doc_import(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "class", required_argument, NULL, 'k' },
+		{ "title", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 } };
+	const char *cls = NULL, *title = NULL, *path;
+	char id[64];
+	struct mkmsg m;
+	int ch, fd, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'k')
+			cls = optarg;
+		else if (ch == 't')
+			title = optarg;
+		else
+			usage();
+	}
+	if (cls == NULL || optind + 1 != argc)
+		usage();
+	path = argv[optind];
+	if (title == NULL)
+		title = base_name(path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return fail(path, strerror(errno));
+	if (login(ctl) != 0 || import_begin(ctl, cls, title) != 0) {
+		close(fd);
+		return 1;
+	}
+	r = stream_file(ctl, fd);
+	close(fd);
+	if (r != 0)
+		return fail(path, mkerr_str(r));
+	if ((r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail("import", mkerr_str(r));
+	if (m.type == MSG_ERR) {
+		mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+		return fail("import failed", ctl->msg);
+	}
+	if (mkmsg_str(&m, F_ID, id, sizeof(id)) != 0)
+		return fail("import", "malformed reply");
+	printf("%s\n", id);
+	return 0;
+}
+
+static const char *
+class_label(const char *token)
+{
+	if (strcmp(token, "mat") == 0)
+		return "Mật";
+	if (strcmp(token, "toi-mat") == 0)
+		return "Tối mật";
+	if (strcmp(token, "tuyet-mat") == 0)
+		return "Tuyệt mật";
+	return "?";
+}
+
+struct docrow {
+	char		id[64], state[128], cls[16], title[600], author[64];
+	uint64_t	created, size;
+};
+
+static int
+parse_docrow(const struct mkmsg *m, struct docrow *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (m->type != MSG_ENTRY || mkmsg_str(m, F_ID, d->id, sizeof(d->id)) ||
+	    mkmsg_str(m, F_STATE, d->state, sizeof(d->state)))
+		return MK_ERR_PROTOCOL;
+	if (strcmp(d->state, "ok") != 0)
+		return 0;
+	if (mkmsg_str(m, F_CLASS, d->cls, sizeof(d->cls)) ||
+	    mkmsg_str(m, F_TITLE, d->title, sizeof(d->title)) ||
+	    mkmsg_str(m, F_AUTHOR, d->author, sizeof(d->author)) ||
+	    mkmsg_u64(m, F_CREATED, &d->created) ||
+	    mkmsg_u64(m, F_SIZE, &d->size))
+		return MK_ERR_PROTOCOL;
+	return 0;
+}
+
+static void
+print_docrow_json(const struct docrow *d, int first)
+{
+	printf("%s{\"id\": ", first ? "" : ",\n ");
+	json_str(d->id);
+	printf(", \"state\": ");
+	json_str(d->state);
+	if (strcmp(d->state, "ok") == 0) {
+		printf(", \"class\": ");
+		json_str(d->cls);
+		printf(", \"title\": ");
+		json_str(d->title);
+		printf(", \"author\": ");
+		json_str(d->author);
+		printf(", \"created\": %" PRIu64 ", \"size\": %" PRIu64,
+		    d->created, d->size);
+	}
+	printf("}");
+}
+
+static int
+doc_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	struct listing *l = arg;
+	struct docrow d;
+	char when[32];
+	time_t t;
+	struct tm tm;
+
+	(void)ctl;
+	if (parse_docrow(m, &d) != 0)
+		return fail("doc list", "malformed reply");
+	if (l->json) {
+		print_docrow_json(&d, l->count++ == 0);
+		return 0;
+	}
+	if (strcmp(d.state, "ok") != 0) {
+		printf("%s  DAMAGED: %s\n", d.id, d.state);
+		return 0;
+	}
+	t = (time_t)d.created;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	printf("%s  %-10s %10" PRIu64 "  %s  %-12s ", d.id,
+	    class_label(d.cls), d.size, when, d.author);
+	text_out(d.title);
+	putchar('\n');
+	return 0;
+}
+
+static int
+cmd_doc_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct listing l = { has_json(argc, argv), 0 };
+	int r;
+
+	if (login(ctl) != 0)
+		return 1;
+	if ((r = mkmsg_start(mkclient_out(ctl->c), MSG_DOC_LIST)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail("doc list", mkerr_str(r));
+	if (l.json)
+		printf("[");
+	if ((r = collect(ctl, doc_entry, &l, "doc list")) != 0)
+		return r;
+	if (l.json)
+		printf("]\n");
+	return 0;
+}
+
+static int
+cat_data(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	const struct mkfield *f;
+	int r;
+
+	(void)ctl;
+	(void)arg;
+	if (m->type != MSG_DATA || (f = mkmsg_get(m, F_DATA)) == NULL)
+		return fail("doc cat", "malformed reply");
+	if ((r = mkfs_write_all(STDOUT_FILENO, f->p, f->len)) != 0)
+		return fail("stdout", mkerr_str(r));
+	return 0;
+}
+
+static int
+cmd_doc_id(struct ctl *ctl, int argc, char **argv, unsigned type,
+    const char *what)
+{
+	int r;
+
+	if (argc != 2)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	if ((r = mkmsg_start(mkclient_out(ctl->c), (uint16_t)type)) != 0 ||
+	    (r = mkmsg_add_str(mkclient_out(ctl->c), F_ID, argv[1])) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail(what, mkerr_str(r));
+	return collect(ctl, cat_data, NULL, what);
+}
+
+static int
+cmd_doc(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	/* 0, not 1: GNU getopt then forgets the '+' mode of main's call. */
+	optind = 0;
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_doc_import(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_doc_list(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "cat") == 0)
+		return cmd_doc_id(ctl, argc - 1, argv + 1, MSG_DOC_CAT,
+		    "doc cat");
+	if (strcmp(argv[1], "delete") == 0)
+		return cmd_doc_id(ctl, argc - 1, argv + 1, MSG_DOC_DELETE,
+		    "doc delete");
+	usage();
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct ctl ctl;
+	const char *conf = NULL;
+	char err[1400];
+	int ch, r;
+
+	/* The password buffers are on this process's stack: keep them out
+	 * of swap and core files. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+	while ((ch = getopt(argc, argv, "+c:u:h")) != -1) {
+		if (ch == 'c')
+			conf = optarg;
+		else if (ch == 'u')
+			ctl.user = optarg;
+		else
+			usage();
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	mkconf_defaults(&ctl.conf);
+	if (mkconf_load(conf, &ctl.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "matctl: %s\n", err);
+		return 1;
+	}
+	optind = 0;
+	if (strcmp(argv[0], "init") == 0)
+		r = cmd_init(&ctl, argc, argv);
+	else if (strcmp(argv[0], "status") == 0)
+		r = cmd_status(&ctl, argc, argv);
+	else if (strcmp(argv[0], "doc") == 0)
+		r = cmd_doc(&ctl, argc, argv);
+	else
+		usage();
+	mkclient_close(ctl.c);
+	return r;
+}

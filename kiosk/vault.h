@@ -1,0 +1,70 @@
+/*
+ * The document store: files STATE/vault/ID.mkd in the format of
+ * crypto/docfmt.h. A new document is written to an unnamed temporary file
+ * (O_TMPFILE, or a .tmp- file where the filesystem lacks it), synced, and
+ * only then given its name and the directory synced, so a crash never leaves
+ * a partial document under a document's name. Reading authenticates the
+ * whole document before the first plaintext byte is handed out.
+ */
+#ifndef MATKIOSK_VAULT_H
+#define MATKIOSK_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/docfmt.h"
+
+#define VAULT_ID_HEX	(2 * DOCFMT_ID_LEN)
+
+struct vault;
+struct vault_import;
+struct vault_reader;
+
+struct vault_doc {
+	char			id[VAULT_ID_HEX + 1];
+	int			classification;
+	struct docfmt_meta	meta;
+	uint64_t		size;		/* plaintext bytes */
+	int			err;		/* 0, or why it cannot be read */
+};
+
+int vault_open(const char *dir, struct vault **out);
+void vault_free(struct vault *v);
+/* Removes leftovers of interrupted imports; *removed says how many. */
+int vault_cleanup(struct vault *v, unsigned *removed);
+/* 1 if id is 32 lower-case hex digits. */
+int vault_id_valid(const char *id);
+
+/* Streaming import: begin, write any number of times, commit or abort.
+ * The document's id is known from begin on, for the write-ahead record. */
+int vault_import_begin(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
+    uint32_t key_epoch, int classification, const struct docfmt_meta *meta,
+    struct vault_import **out);
+const char *vault_import_id(const struct vault_import *im);
+int vault_import_write(struct vault_import *im, const void *p, size_t n);
+/* Seals the last chunk, syncs and names the file. size and sha256 (of the
+ * plaintext) describe what was stored. Frees im whatever happens. */
+int vault_import_commit(struct vault_import *im, uint64_t *size,
+    uint8_t sha256[32]);
+/* Discards the import; accepts NULL. */
+void vault_import_abort(struct vault_import *im);
+
+typedef int (*vault_list_cb)(const struct vault_doc *doc, void *arg);
+/* Every document, in id order; one that does not open is still listed,
+ * with err set. */
+int vault_list(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
+    vault_list_cb cb, void *arg);
+
+/* Opens id, authenticating every chunk first (MK_ERR_AUTH, MK_ERR_TRUNCATED,
+ * MK_ERR_TRAILING... if it does not verify: nothing is read then). */
+int vault_read_open(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
+    const char *id, struct vault_doc *doc, struct vault_reader **out);
+/* Next plaintext piece into buf (DOCFMT_CHUNK bytes); *n = 0 at the end. */
+int vault_read_next(struct vault_reader *rd, uint8_t *buf, size_t *n);
+void vault_read_close(struct vault_reader *rd);
+
+/* Crypto-erases the document (its wrapped key is overwritten and synced)
+ * and removes it. */
+int vault_delete(struct vault *v, const char *id);
+
+#endif /* MATKIOSK_VAULT_H */
