@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,37 +98,34 @@ hexdigit(char c)
 }
 
 /* The kernel's boot id is a UUID in text; records carry its 16 bytes so a
- * monotonic time can be tied to the boot it counts from. */
+ * monotonic time can be tied to the boot it counts from. (A /proc file
+ * has no size to read by, hence the plain read.) */
 static int
 read_boot_id(uint8_t out[LOGREC_BOOT_ID_LEN])
 {
-	struct mkbuf *b = NULL;
-	const char *s;
-	size_t i, n = 0;
-	int r, v;
+	char s[64];
+	size_t i, got, n = 0;
+	int fd, r, v;
 
-	if ((r = mkfs_read_file("/proc/sys/kernel/random/boot_id", 64,
-	    &b)) != 0)
+	if ((fd = open("/proc/sys/kernel/random/boot_id",
+	    O_RDONLY | O_CLOEXEC)) < 0)
+		return mkerr_from_errno(errno);
+	r = mkfs_read_full(fd, s, sizeof(s), &got);
+	close(fd);
+	if (r != 0)
 		return r;
-	s = (const char *)mkbuf_ptr(b);
-	for (i = 0; i < mkbuf_len(b) && s[i] != '\n'; i++) {
+	for (i = 0; i < got && s[i] != '\n'; i++) {
 		if (s[i] == '-')
 			continue;
-		if ((v = hexdigit(s[i])) < 0 || n >= 2 * LOGREC_BOOT_ID_LEN) {
-			r = MK_ERR_FORMAT;
-			goto out;
-		}
+		if ((v = hexdigit(s[i])) < 0 || n >= 2 * LOGREC_BOOT_ID_LEN)
+			return MK_ERR_FORMAT;
 		if (n % 2 == 0)
 			out[n / 2] = (uint8_t)(v << 4);
 		else
 			out[n / 2] |= (uint8_t)v;
 		n++;
 	}
-	if (n != 2 * LOGREC_BOOT_ID_LEN)
-		r = MK_ERR_FORMAT;
- out:
-	mkbuf_free(b);
-	return r;
+	return n == 2 * LOGREC_BOOT_ID_LEN ? 0 : MK_ERR_FORMAT;
 }
 
 /* ---- key file ---- */
@@ -1086,12 +1084,48 @@ finish_segment(struct auditlog *l, struct scan *s, const char *path,
 	return r;
 }
 
+/*
+ * Maps the last segment read-only: at open nothing else writes it, and a
+ * mapping costs no heap however large the segment (the daemon has a memory
+ * budget). An empty file maps to an empty buffer.
+ */
+static int
+seg_map(const char *path, uint8_t **p, size_t *len)
+{
+	static uint8_t empty[1];
+	struct stat st;
+	int fd, r = 0;
+
+	*p = empty;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return mkerr_from_errno(errno);
+	if (fstat(fd, &st) != 0)
+		r = mkerr_from_errno(errno);
+	else if (!S_ISREG(st.st_mode))
+		r = MK_ERR_AUTH;
+	else if ((uint64_t)st.st_size > SEG_READ_MAX)
+		r = MK_ERR_TOO_LARGE;
+	else if (st.st_size > 0) {
+		*p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    fd, 0);
+		if (*p == MAP_FAILED) {
+			*p = empty;
+			r = mkerr_from_errno(errno);
+		} else
+			*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return r;
+}
+
 static int
 recover(struct auditlog *l, struct auditlog_recovery *rec)
 {
 	char path[PATH_MAX];
-	struct mkbuf *b = NULL;
 	struct scan s;
+	uint8_t *map = NULL;
+	size_t maplen = 0;
 	uint32_t segno;
 	uint64_t first;
 	int r;
@@ -1100,10 +1134,10 @@ recover(struct auditlog *l, struct auditlog_recovery *rec)
 	if ((r = last_segno(l->logdir, &s.segno)) != 0 ||
 	    (r = prev_trailer(l, s.segno)) != 0 ||
 	    (r = seg_path(l, s.segno, path, sizeof(path))) != 0 ||
-	    (r = mkfs_read_file(path, SEG_READ_MAX, &b)) != 0)
+	    (r = seg_map(path, &map, &maplen)) != 0)
 		goto out;
-	s.p = mkbuf_ptr(b);
-	s.len = mkbuf_len(b);
+	s.p = map;
+	s.len = maplen;
 	if (s.len < LOGREC_SEGHDR_LEN) {
 		if ((r = drop_segment(l, &s, path, rec)) == 0)
 			r = tail_check(l, &s);
@@ -1120,7 +1154,8 @@ recover(struct auditlog *l, struct auditlog_recovery *rec)
 	set_epoch_start(l, &s);
  out:
 	l->segno = s.segno;
-	mkbuf_free(b);
+	if (maplen > 0)
+		munmap(map, maplen);
 	return r;
 }
 

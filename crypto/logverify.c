@@ -277,6 +277,10 @@ rd_fill(struct segrd *r, size_t want)
 		r->start = LOGREC_MAC_LEN;
 	}
 	while (rd_avail(r) < want && !r->eof) {
+		/* want <= LOGREC_FRAME_MAX and at most a MAC is kept before
+		 * the window, so there is always room to read into. */
+		if (r->end >= RD_CAP)
+			return MK_ERR_INTERNAL;
 		n = read(r->fd, r->buf + r->end, RD_CAP - r->end);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -56,6 +56,7 @@ struct session {
 	uid_t		 uid;
 	pid_t		 pid;
 	char		 peer[64];	/* "uid=0 pid=123" for the log */
+	const char	*refused;	/* not NULL: only tell the peer why */
 	int		 authed;
 	struct account	 acct;
 	/* The vault master key, in secure memory, only while authenticated. */

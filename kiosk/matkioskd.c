@@ -182,21 +182,28 @@ client_main(void *arg)
 }
 
 static void
-refuse_peer(struct loop *lp, int fd, const struct ucred *uc, const char *why)
+log_refusal(struct loop *lp, const struct ucred *uc, const char *why)
 {
 	char peer[64];
 	struct logkv kv[2] = { { "peer", peer }, { "reason", why } };
 
 	snprintf(peer, sizeof(peer), "uid=%u pid=%d", (unsigned)uc->uid,
 	    (int)uc->pid);
-	mkproto_send_err(fd, MK_ERR_DENIED, why);
-	close(fd);
 	diag(LOG_NOTICE, "client %s refused: %s", peer, why);
 	pthread_mutex_lock(&lp->d->lock);
 	if (lp->d->provisioned)
 		daemon_log_locked(lp->d, LOG_SEV_THAP, "-", "-", "ipc.refused",
 		    "", 2, kv);
 	pthread_mutex_unlock(&lp->d->lock);
+}
+
+/* With no thread to spare, the peer only sees the connection close. */
+static void
+refuse_peer(struct loop *lp, int fd, const struct ucred *uc, const char *why)
+{
+	log_refusal(lp, uc, why);
+	mkproto_send_err(fd, MK_ERR_BUSY, why);
+	close(fd);
 }
 
 static void
@@ -213,14 +220,14 @@ accept_client(struct loop *lp)
 		close(fd);
 		return;
 	}
-	if (!peer_allowed(lp, &uc)) {
-		refuse_peer(lp, fd, &uc, "not root or in the client group");
-		return;
-	}
 	if (lp->nclients >= DAEMON_CLIENTS_MAX ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		refuse_peer(lp, fd, &uc, "too many clients");
 		return;
+	}
+	if (!peer_allowed(lp, &uc)) {
+		log_refusal(lp, &uc, "not root or in the client group");
+		c->s.refused = "not root or in the client group";
 	}
 	c->s.d = lp->d;
 	c->s.fd = fd;

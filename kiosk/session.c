@@ -5,6 +5,8 @@
  * protocol violation: it is logged and the client disconnected.
  */
 #include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -291,11 +293,34 @@ log_violation(struct session *s, int err)
 	pthread_mutex_unlock(&s->d->lock);
 }
 
+/* Tells a refused peer why, then reads what it sent until it closes (or
+ * two seconds pass): closing with unread data would reset the connection
+ * and lose the reason on the way. */
+static void
+refuse_peer(struct session *s)
+{
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	char sink[4096];
+	int i;
+
+	mkproto_send_err(s->fd, MK_ERR_DENIED, s->refused);
+	shutdown(s->fd, SHUT_WR);
+	for (i = 0; i < 20 && poll(&pfd, 1, 100) >= 0; i++)
+		if ((pfd.revents & POLLIN) &&
+		    recv(s->fd, sink, sizeof(sink), 0) <= 0)
+			break;
+}
+
 void
 session_serve(struct session *s)
 {
 	struct mkmsg m;
 	int r;
+
+	if (s->refused != NULL) {
+		refuse_peer(s);
+		return;
+	}
 
 	s->in = mkbuf_new(PROTO_FRAME_MAX + 4);
 	s->out = mkbuf_new(PROTO_FRAME_MAX + 4);

@@ -386,7 +386,7 @@ collect_ids(struct vault *v, char ***ids, size_t *n)
 		count++;
 	}
 	closedir(d);
-	if (r == 0)
+	if (r == 0 && count > 1)
 		qsort(list, count, sizeof(*list), cmp_names);
 	*ids = list;
 	*n = count;

@@ -95,9 +95,13 @@ fmt_time(int64_t us, char *out, size_t n, int iso)
 	time_t t = (time_t)sec;
 	struct tm tm;
 
+	/* n is always room for a date: strftime fails only on a year
+	 * too large to print. */
 	if (gmtime_r(&t, &tm) == NULL || strftime(out, n, iso ?
-	    "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(out, n, "?");
+	    "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+		out[0] = '?';
+		out[1] = '\0';
+	}
 }
 
 static int

@@ -21,6 +21,13 @@ else
 	check "a second init is refused" grep -q "already provisioned" "$T/err"
 fi
 
+sctl doc list >"$T/out" 2>"$T/err"
+rc=$?
+check "doc list on an empty vault: no documents, no error" \
+    test "$rc" -eq 0 -a ! -s "$T/out"
+check "the daemon is still running after listing an empty vault" \
+    kill -0 "$DPID"
+
 declare -A ids
 for size in 0 1 65535 65536 65537 5242881; do
 	head -c "$size" /dev/urandom >"$T/in.$size"
