@@ -64,7 +64,9 @@ DEPS_STAMP = build/.deps-$(1)
 .DEFAULT_GOAL := all
 
 all: $(call DEPS_STAMP,build) $(PROGS)
-	$(Q)for p in $(PROGS); do ln -sf $(MODE)/$$(basename $$p) build/$$(basename $$p); done
+ifeq ($(MODE),release)
+	$(Q)for p in $(PROGS); do ln -sf release/$$(basename $$p) build/$$(basename $$p); done
+endif
 
 build/.deps-%: deploy/install-deps.sh
 	$(Q)mkdir -p build

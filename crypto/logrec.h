@@ -1,8 +1,10 @@
 /*
- * One audit-log record in its canonical encoding (docs/formats.md).
- * Pure functions: encode a record from C strings, parse one from bytes
- * (bounded, fuzzed). Parsed strings point into the caller's bytes and are
- * not NUL-terminated; escape them (common/text.h) before display.
+ * One audit-log record in its canonical encoding (docs/format-log.md, to
+ * be merged into docs/formats.md): encode a record from C strings, parse
+ * one from bytes (bounded, fuzzed). Parsed strings point into the caller's
+ * bytes and are not NUL-terminated; escape them (common/text.h) before
+ * display. Below those, the framing, segment header, checkpoint trailer,
+ * key schedule and chain MAC that the writer and the verifier share.
  */
 #ifndef MATKIOSK_LOGREC_H
 #define MATKIOSK_LOGREC_H

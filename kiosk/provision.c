@@ -245,8 +245,8 @@ make_certificate(struct provision *pv, const struct auditlog *log)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(pv->cert, sizeof(pv->cert),
-	    "MATKIOSK - GIAY CHUNG NHAN NIEM PHONG / SEALING CERTIFICATE\n"
-	    "Giấy chứng nhận niêm phong thiết bị soạn thảo, lưu trữ văn bản mật\n"
+	    "MATKIOSK - GIẤY CHỨNG NHẬN NIÊM PHONG / SEALING CERTIFICATE\n"
+	    "Thiết bị soạn thảo, lưu trữ văn bản mật (Quyết định 29/2020/QĐ-UBND)\n"
 	    "\n"
 	    "device-id: %s\n"
 	    "device-public-key: %s\n"

@@ -76,10 +76,15 @@ provision() {
 	[ ${#K0} -eq 64 ]
 }
 
-# Counts log records whose event is $1 (the log is authenticated, not
-# encrypted: its strings are plain bytes in the segments).
+# The verified log, one record a line (matverify --records).
+log_records() {
+	"$BIN/matverify" --records --key "$K0" "${1:-$T/state/log}" 2>/dev/null
+}
+# Counts verified log records whose event is $1 (and, with $2, whose
+# severity is $2, e.g. Cao).
 log_count() {
-	cat "$T"/state/log/*.seg | grep -a -o "$1" | wc -l
+	log_records | grep -E "[[:space:]]$1[[:space:]]" |
+	    grep -c -E "${2:-.}" || true
 }
 
 verify_log() { "$BIN/matverify" --key "$K0" "$T/state/log" >"$T/verify.out" 2>&1; }

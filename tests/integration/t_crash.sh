@@ -36,6 +36,8 @@ check "the earlier document still reads" bash -c \
     "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u $SUP doc cat $keep | cmp -s - '$T/conf'"
 check "daemon stops" stop_daemon
 check "the log verifies after the crash" verify_log
+check "the killed import left its intent, and no outcome, in the log" \
+    test "$(log_count doc.import.begin)" -eq 2 -a "$(log_count 'doc.import')" -eq 1
 
 # --- a full disk: the state on a 3 MiB tmpfs ---
 if unshare -m true 2>/dev/null; then

@@ -85,8 +85,8 @@ attack "two chunks swapped"
 printf 'extra' >>"$doc";                   attack "bytes appended"
 head -c $(($(stat -c %s "$doc") - C)) "$T/orig.mkd" >"$doc"
 attack "last chunk cut (truncation)"
-check "tampering is logged as a Cao incident" \
-    test "$(log_count doc.view.failed)" -ge 9
+check "each tampering is logged with severity Cao" \
+    test "$(log_count doc.view.failed Cao)" -eq 9
 check "the untouched document still reads back" \
     bash -c "sctl() { printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' \"\$@\"; }; sctl doc cat $id | cmp -s - '$T/in.5242881'"
 
@@ -111,7 +111,9 @@ fi
 
 check "daemon stops cleanly on SIGTERM" stop_daemon
 check "the log verifies from K_0" verify_log
-check "every document operation is in the log" bash -c \
-    "[ \$(cat '$T'/state/log/*.seg | grep -a -o 'doc.import.begin' | wc -l) -eq 7 ]"
+check "every import is in the log, intent and outcome" \
+    test "$(log_count doc.import.begin)" -eq 7 -a "$(log_count doc.import)" -eq 7
+check "every view is in the log" test "$(log_count doc.view)" -ge 7
+check "the deletions are in the log" test "$(log_count doc.delete)" -eq 2
 check "the key from the certificate is not on the machine" \
     bash -c "! grep -r -a -q '$K0' '$T/state'"

@@ -147,7 +147,8 @@ test_errors_name_file_and_line(void **state)
 	static char longline[1200], longcomment[1200];
 	static char nul_text[] = "[paths]\nstate = /var\0/lib\n";
 	const struct bad_case cases[] = {
-		{ "[paths]\nstate = /a\n\n[nosuch]\n", 0, 4, "unknown section" },
+		{ "[paths]\nstate = /a\n\n[nosuch]\n", 0, 4,
+		    "unknown section" },
 		{ "[paths\n", 0, 1, "section" },
 		{ "[paths] x\n", 0, 1, "section" },
 		{ "# c\n[paths]\nstat = /a\n", 0, 3, "unknown key" },
