@@ -68,7 +68,9 @@ SH
 	check "full disk: only the earlier document is listed" \
 	    grep -q 'listed=1' "$T/full.res"
 	check "full disk: the log still verifies" \
-	    "$BIN/matverify" --key "$K0" "$T/fulllog"
+	    bash -c "'$BIN/matverify' --key $K0 '$T/fulllog' >/dev/null"
+	check "full disk: the failed import is logged with its reason" \
+	    bash -c "'$BIN/matverify' --records --key $K0 '$T/fulllog' | grep -q 'doc.import.failed .*error=no space'"
 else
 	not_ok "full disk test" "cannot create a mount namespace"
 fi
