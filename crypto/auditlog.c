@@ -1,5 +1,5 @@
 /*
- * The audit-log writer and its crash recovery (docs/format-log.md).
+ * The audit-log writer and its crash recovery (docs/formats.md, audit log).
  *
  * Invariants kept by every function here:
  * - l->head and l->next_seq describe the last record that is durably on

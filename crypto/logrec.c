@@ -1,6 +1,6 @@
 /*
  * The canonical encoding of one audit-log record and the framing around it
- * (docs/format-log.md). Encoding and parsing are strict mirror images: a
+ * (docs/formats.md, audit log). Encoding and parsing are strict mirror images: a
  * body that parses re-encodes to the same bytes, so there is exactly one
  * byte string per record and the MAC covers exactly what was parsed.
  */

@@ -1,5 +1,5 @@
 /*
- * One audit-log record in its canonical encoding (docs/format-log.md, to
+ * One audit-log record in its canonical encoding (docs/formats.md, audit log, to
  * be merged into docs/formats.md): encode a record from C strings, parse
  * one from bytes (bounded, fuzzed). Parsed strings point into the caller's
  * bytes and are not NUL-terminated; escape them (common/text.h) before
@@ -86,7 +86,7 @@ const char *logrec_severity_name_en(uint8_t severity);
 /*
  * The on-disk framing shared by the writer (auditlog.c) and the verifier
  * (logverify.c), so that the format is written down in one place
- * (docs/format-log.md). A segment is a header, then frames
+ * (docs/formats.md, audit log). A segment is a header, then frames
  * (u32 length || body || MAC), then, once sealed, a checkpoint trailer.
  */
 #define LOGREC_KEY_LEN		32

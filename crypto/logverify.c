@@ -1,5 +1,5 @@
 /*
- * The audit-log verifier (docs/format-log.md, "What the verifier checks").
+ * The audit-log verifier (docs/formats.md, audit log, "What the verifier checks").
  *
  * It trusts nothing but K_0: every key is derived from it along the seals
  * it finds, the device key comes from the first record (authenticated by

@@ -8,7 +8,7 @@
  *      so the metadata decoder behind the GCM tag is reached at all;
  *   3. as a plaintext: sealed and opened again, which must give it back.
  * The master key is 00..1f and the data key 20..3f, as in the test vectors
- * of docs/format-document.md: both vector files are good seeds, and
+ * of docs/formats.md, document: both vector files are good seeds, and
  * mutations of them reach the chunk decoder (run with -max_len=70300).
  */
 #include <stddef.h>
@@ -84,7 +84,7 @@ as_file(const uint8_t *data, size_t size)
 	docfmt_dec_free(d);
 }
 
-/* The header of docs/format-document.md around an arbitrary metadata
+/* The header of docs/formats.md, document around an arbitrary metadata
  * plaintext, sealed with the fuzzer's keys. */
 static size_t
 seal_meta(const uint8_t *meta, size_t n, uint8_t *h)

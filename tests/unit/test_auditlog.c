@@ -1237,7 +1237,7 @@ forge(struct mkbuf *out, const uint8_t key[32], uint8_t prev[32],
  * history: everything after seq 30 (epoch 2) is replaced by records of his
  * own, labelled epoch 3 (the key he has) or epoch 2 (the one he lacks).
  * Only the current epoch's records can be rewritten, and that is stated as
- * the window in docs/format-log.md.
+ * the window in docs/formats.md, audit log.
  */
 static void
 test_attack_relabel(void **state)

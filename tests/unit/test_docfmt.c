@@ -2,7 +2,7 @@
  * Unit tests of the document format (crypto/docfmt.c): round trips through
  * the chunk API and the fd helpers, every attack the format must detect,
  * rewrapping, header and metadata parsing, and the published test vectors
- * (docs/format-document.md).
+ * (docs/formats.md, document).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /*
  * crypto/logrec: the canonical record encoding, its bounded parser, the
- * framing, and the test vector of docs/format-log.md (computed there by an
+ * framing, and the test vector of docs/formats.md, audit log (computed there by an
  * independent implementation; checked here against ours and the verifier).
  */
 #include <setjmp.h>
@@ -24,7 +24,7 @@ static const uint8_t boot[LOGREC_BOOT_ID_LEN] = {
 	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
 };
 
-/* ---- the test vector (docs/format-log.md, "Test vector") ---- */
+/* ---- the test vector (docs/formats.md, audit log, "Test vector") ---- */
 
 #define VEC_PUB \
 	"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"

@@ -55,7 +55,7 @@ unhex(const char *s, uint8_t *out, size_t n)
 	assert_int_equal(mk_unhex(s, out, n), 0);
 }
 
-/* A key file as docs/format-log.md describes it. */
+/* A key file as docs/formats.md, audit log describes it. */
 static void
 write_keyfile(const char *path, const uint8_t pub[32], const uint8_t seed[32],
     mode_t mode)
