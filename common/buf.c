@@ -65,7 +65,8 @@ mkbuf_truncate(struct mkbuf *b, size_t len)
 {
 	if (len > b->len)
 		return MK_ERR_ARGUMENT;
-	mk_wipe(b->d + len, b->len - len);
+	if (b->d != NULL)
+		mk_wipe(b->d + len, b->len - len);
 	b->len = len;
 	return 0;
 }

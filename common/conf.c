@@ -19,11 +19,21 @@ struct conf_key {
 	int		 (*check)(const char *value);
 };
 
+/* Absolute, with no "." or ".." component: what a reader sees is where
+ * the path leads. */
 static int
 check_abs_path(const char *v)
 {
-	return v[0] == '/' && strstr(v, "/../") == NULL &&
-	    mktext_is_clean(v, strlen(v));
+	size_t n = strlen(v);
+
+	if (v[0] != '/' || !mktext_is_clean(v, n))
+		return 0;
+	if (strstr(v, "/../") != NULL || strstr(v, "/./") != NULL)
+		return 0;
+	if ((n >= 3 && strcmp(v + n - 3, "/..") == 0) ||
+	    (n >= 2 && strcmp(v + n - 2, "/.") == 0))
+		return 0;
+	return 1;
 }
 
 static int

@@ -157,8 +157,9 @@ recv_exact(int fd, uint8_t *p, size_t n, int64_t deadline)
 
 	while (got < n) {
 		wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
-		if (deadline >= 0 && wait <= 0)
-			return MK_ERR_TIMEOUT;
+		/* Past the deadline, still take what is already there. */
+		if (deadline >= 0 && wait < 0)
+			wait = 0;
 		if ((r = poll(&pfd, 1, wait)) < 0) {
 			if (errno == EINTR)
 				continue;

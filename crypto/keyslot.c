@@ -143,8 +143,11 @@ keyslot_unwrap(const char *label, const void *secret, size_t secret_len,
 
 	*epoch = 0;
 	if ((r = parse_params(slot, &p, epoch)) != 0 ||
-	    (r = build_aad(slot, label, aad, &aadlen)) != 0)
+	    (r = build_aad(slot, label, aad, &aadlen)) != 0) {
+		/* Nothing read from an unverified slot may reach the caller. */
+		*epoch = 0;
 		return r;
+	}
 	if ((kek = cry_secure_alloc(KEYSLOT_KEY_LEN)) == NULL)
 		return MK_ERR_ALLOC;
 	if ((r = derive(secret, secret_len, slot + OFF_SALT, &p, kek)) != 0)

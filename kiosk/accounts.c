@@ -101,7 +101,10 @@ read_str(struct mkrd *r, char *out, size_t max)
 
 	if ((e = mkrd_bstr(r, max, &p, &len)) != 0)
 		return e;
-	memcpy(out, p, len);
+	if (memchr(p, '\0', len) != NULL)
+		return MK_ERR_FORMAT;	/* would cut the name short */
+	if (len > 0)
+		memcpy(out, p, len);
 	out[len] = '\0';
 	return 0;
 }
@@ -205,7 +208,7 @@ accounts_roles_str(uint32_t roles, char *out, size_t outlen)
 		if (!(roles & role_names[i].bit))
 			continue;
 		n = strlen(role_names[i].name);
-		if (o + n + 2 > outlen)
+		if (o + (o > 0) + n + 1 > outlen)
 			return MK_ERR_TOO_LARGE;
 		if (o > 0)
 			out[o++] = ',';

@@ -49,7 +49,7 @@ const struct account *accounts_find(const struct accounts *a,
 /* Validates the name and full name; MK_ERR_EXISTS for a taken name. */
 int accounts_add(struct accounts *a, const struct account *acct);
 
-/* "drafter,supervisor"; the first role's name for one role. */
+/* "supervisor,it-officer,drafter" (highest role first). */
 int accounts_roles_str(uint32_t roles, char *out, size_t outlen);
 /* The role a person acts in for logging: the highest they hold. */
 const char *accounts_primary_role(uint32_t roles);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,37 +11,51 @@
 
 #define MACHINE_FILE_MAX 1024
 
+/* Only what machine_save writes: digits, no sign, no blank, no leading
+ * zero, within max. */
+static int
+parse_number(const char *s, unsigned long long max, unsigned long long *v)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return MK_ERR_FORMAT;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return MK_ERR_FORMAT;
+	errno = 0;
+	*v = strtoull(s, NULL, 10);
+	return errno != 0 || *v > max ? MK_ERR_FORMAT : 0;
+}
+
 static int
 parse_line(struct machine *m, const char *line, unsigned *seen)
 {
 	uint8_t id[16];
-	char *end;
 	unsigned long long v;
+	unsigned bit;
 
 	if (strncmp(line, "device-id=", 10) == 0) {
+		bit = 1;
 		if (mk_unhex(line + 10, id, sizeof(id)) != 0)
 			return MK_ERR_FORMAT;
 		mk_hex(id, sizeof(id), m->device_id);
-		*seen |= 1;
-		return 0;
-	}
-	if (strncmp(line, "provisioned=", 12) == 0) {
-		v = strtoull(line + 12, &end, 10);
-		if (*end != '\0' || end == line + 12 || v > INT64_MAX)
+	} else if (strncmp(line, "provisioned=", 12) == 0) {
+		bit = 2;
+		if (parse_number(line + 12, INT64_MAX, &v) != 0)
 			return MK_ERR_FORMAT;
 		m->provisioned = (int64_t)v;
-		*seen |= 2;
-		return 0;
-	}
-	if (strncmp(line, "key-epoch=", 10) == 0) {
-		v = strtoull(line + 10, &end, 10);
-		if (*end != '\0' || end == line + 10 || v > UINT32_MAX)
+	} else if (strncmp(line, "key-epoch=", 10) == 0) {
+		bit = 4;
+		if (parse_number(line + 10, UINT32_MAX, &v) != 0)
 			return MK_ERR_FORMAT;
 		m->key_epoch = (uint32_t)v;
-		*seen |= 4;
-		return 0;
-	}
-	return MK_ERR_FORMAT;
+	} else
+		return MK_ERR_FORMAT;
+	if (*seen & bit)
+		return MK_ERR_FORMAT;	/* a repeated key */
+	*seen |= bit;
+	return 0;
 }
 
 int
@@ -55,8 +70,8 @@ machine_load(const char *path, struct machine *m)
 	memset(m, 0, sizeof(*m));
 	if ((r = mkfs_read_file(path, MACHINE_FILE_MAX, &b)) != 0)
 		return r;
-	len = mkbuf_len(b);
-	memcpy(text, mkbuf_ptr(b), len);
+	if ((len = mkbuf_len(b)) > 0)
+		memcpy(text, mkbuf_ptr(b), len);
 	text[len] = '\0';
 	mkbuf_free(b);
 	if (strlen(text) != len)

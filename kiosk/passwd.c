@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "common/err.h"
+#include "common/text.h"
 #include "passwd.h"
 
 static int
@@ -21,10 +22,17 @@ passwd_check(const char *name, const char *pw, size_t min_len, char *why,
 	size_t i, chars = 0;
 	unsigned char c;
 
+	if (!mktext_is_clean(pw, strlen(pw)))
+		return refuse(why, whylen, "it contains a control character or "
+		    "invalid UTF-8");
 	for (i = 0; pw[i] != '\0'; i++) {
 		c = (unsigned char)pw[i];
 		if ((c & 0xc0) != 0x80)
 			chars++;	/* count characters, not UTF-8 bytes */
+		/* Letters beyond ASCII (á, ư, Đ) are letters, not "special"
+		 * characters; they count towards the length only. */
+		if (c >= 0x80)
+			continue;
 		if (islower(c))
 			lower = 1;
 		else if (isupper(c))

@@ -57,6 +57,9 @@ check_parents(const char *root, char *why, size_t whylen)
 			*slash = '\0';
 		if (lstat(path, &st) != 0)
 			return unsafe(why, whylen, path, strerror(errno));
+		if (S_ISLNK(st.st_mode))
+			return unsafe(why, whylen, path,
+			    "parent is a symbolic link");
 		if (st.st_uid != 0 && st.st_uid != geteuid())
 			return unsafe(why, whylen, path,
 			    "parent directory owned by another user");

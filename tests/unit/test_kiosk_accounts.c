@@ -173,7 +173,7 @@ test_accounts_add_refuses(void **state)
 	};
 	static const char *const bad_full[] = {
 		"A\x1b[2J", "A\nB", "A\tB", "A\x7f", "A\xc2\x9b",
-		"\xe2\x80\xae" "A",
+		("\xe2\x80\xae" "A"),
 		"A\xc0\xaf", "A\xed\xa0\x80", "A\x80",
 	};
 	struct accounts *a;
@@ -649,11 +649,11 @@ test_machine_noncanonical(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (load_machine_text(bad[i], strlen(bad[i])) != MK_ERR_FORMAT) {
-			print_error("machine file %zu accepted:\n%s", i,
-			    bad[i]);
-			accepted++;
-		}
+		if (load_machine_text(bad[i], strlen(bad[i])) ==
+		    MK_ERR_FORMAT)
+			continue;
+		print_error("machine file %zu accepted:\n%s", i, bad[i]);
+		accepted++;
 	}
 	assert_int_equal(accepted, 0);
 }
