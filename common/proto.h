@@ -25,6 +25,12 @@ struct mkbuf;
 #define MSG_AUTH		0x0002	/* F_USER F_PASSWORD -> OK F_ROLE */
 #define MSG_INIT		0x0003	/* F_USER F_FULLNAME F_PASSWORD */
 #define MSG_STATUS		0x0004	/* -> ENTRY(F_KEY F_VALUE)* OK */
+#define MSG_WATCH		0x0005	/* -> OK F_STATE, then EVENT* only */
+#define MSG_LOCKDOWN_CLEAR	0x0006	/* supervisor -> OK */
+#define MSG_INCIDENT_LIST	0x0030	/* -> ENTRY* OK */
+#define MSG_INCIDENT_SHOW	0x0031	/* F_SEQ -> ENTRY(F_KEY F_VALUE)* OK */
+#define MSG_INCIDENT_REPORT	0x0032	/* F_LEVEL F_MESSAGE -> OK F_SEQ */
+#define MSG_INCIDENT_UPDATE	0x0033	/* F_SEQ F_STATE F_NOTE -> OK */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
@@ -35,6 +41,7 @@ struct mkbuf;
 #define MSG_OK			0x0100
 #define MSG_ERR			0x0101	/* F_CODE F_MESSAGE */
 #define MSG_ENTRY		0x0102	/* one item of a listing */
+#define MSG_EVENT		0x0103	/* pushed: F_STATE F_MESSAGE */
 
 /* Field tags. */
 #define F_VERSION	1	/* u64 */
@@ -57,6 +64,8 @@ struct mkbuf;
 #define F_ROLE		18
 #define F_STATE		19
 #define F_SEQ		20	/* u64 */
+#define F_LEVEL		21	/* "thap", "trung-binh", "cao", "khan-cap" */
+#define F_NOTE		22
 
 struct mkfield {
 	uint8_t		 tag;

@@ -7,6 +7,7 @@
 #include "crypto/auditlog.h"
 #include "crypto/sign.h"
 #include "daemon.h"
+#include "incident.h"
 #include "vault.h"
 
 static int diag_foreground;
@@ -138,6 +139,10 @@ daemon_open_state(struct daemon *d, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", d->sd.accounts, mkerr_str(r));
 		return r;
 	}
+	if ((r = incidents_load(d->sd.incidents, &d->incidents)) != 0) {
+		snprintf(why, whylen, "%s: %s", d->sd.incidents, mkerr_str(r));
+		return r;
+	}
 	if ((r = vault_open(d->sd.vault, &d->vault)) != 0 ||
 	    (r = vault_cleanup(d->vault, &removed)) != 0) {
 		snprintf(why, whylen, "%s: %s", d->sd.vault, mkerr_str(r));
@@ -160,5 +165,7 @@ daemon_close_state(struct daemon *d)
 	d->accounts = NULL;
 	vault_free(d->vault);
 	d->vault = NULL;
+	incidents_free(d->incidents);
+	d->incidents = NULL;
 	d->provisioned = 0;
 }

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,6 +21,7 @@
 #include "common/conf.h"
 #include "crypto/logrec.h"
 #include "machine.h"
+#include "netguard.h"
 #include "statedir.h"
 
 #define MATKIOSK_VERSION	"0.1.0"
@@ -30,6 +32,24 @@ struct auditlog;
 struct signkey;
 struct vault;
 struct mkbuf;
+struct incidents;
+struct session;
+
+/*
+ * The machine's state (docs/architecture.md, "State machine"):
+ *   UNPROVISIONED -> SEALED           provisioning
+ *   SEALED <-> UNLOCKED               a session holds the vault key / none
+ *   any -> LOCKDOWN                   an air-gap violation, or a guard
+ *                                     that cannot do its job
+ *   LOCKDOWN -> SEALED                a supervisor clears it, once a fresh
+ *                                     scan proves the condition gone
+ * SEALED and UNLOCKED are read off the sessions; LOCKDOWN is stored (and
+ * persisted in STATE/lockdown, so a restart does not leave it).
+ */
+#define MS_UNPROVISIONED	0
+#define MS_SEALED		1
+#define MS_UNLOCKED		2
+#define MS_LOCKDOWN		3
 
 struct daemon {
 	struct mkconf		 conf;
@@ -44,9 +64,25 @@ struct daemon {
 	struct signkey		*devkey;
 	struct accounts		*accounts;
 	struct vault		*vault;
-	/* Set when a guard cannot do its job (the log cannot be written):
-	 * documents stay locked and clients are told why. */
+	struct incidents	*incidents;
+	/* Set when the log cannot be written: documents stay locked and
+	 * clients are told why. */
 	char			 fail_reason[256];
+	int			 lockdown;
+	char			 lockdown_reason[256];
+	uint32_t		 lockdown_incident;
+	struct netstate		 net;		/* the last scan */
+
+	/* Bumped at every lockdown: long work (an import, a view) checks it
+	 * between chunks and stops, wiping its keys. */
+	atomic_uint		 gen;
+	atomic_int		 keyed;		/* sessions holding the key */
+	atomic_int		 evidence_running;
+	/* Main thread only: the guard, the live sessions, the eventfd that
+	 * session threads write to when watchers must be told something. */
+	struct netguard		*ng;
+	struct session		*live;
+	int			 notify_fd;
 };
 
 /* One client connection, served by its own thread. */
@@ -59,9 +95,15 @@ struct session {
 	const char	*refused;	/* not NULL: only tell the peer why */
 	int		 authed;
 	struct account	 acct;
-	/* The vault master key, in secure memory, only while authenticated. */
+	/* The vault master key, in secure memory, only while authenticated
+	 * and not locked down; klock guards it, since a lockdown wipes it
+	 * from the main thread. */
+	pthread_mutex_t	 klock;
 	uint8_t		*mk;
 	uint32_t	 key_epoch;
+	atomic_int	 watching;	/* an event-only connection */
+	atomic_int	 done;		/* the thread has finished */
+	struct session	*next;		/* d->live, main thread only */
 	struct mkbuf	*in;
 	struct mkbuf	*out;
 };
@@ -94,5 +136,32 @@ void diag_init(int foreground);
 void session_serve(struct session *s);
 /* Wipes the session's key and forgets who is logged in. */
 void session_logout(struct session *s, const char *why);
+/* Wipes the session's key (any thread). */
+void session_wipe_key(struct session *s);
+/* Locks the session's key for a short use: NULL (and unlocked) if there is
+ * none. Every use of s->mk goes between these two. */
+const uint8_t *session_key_get(struct session *s);
+void session_key_put(struct session *s);
+
+/* The state word ("sealed", "lockdown", ...) with d->lock held. */
+int daemon_state_locked(struct daemon *d);
+const char *daemon_state_name(int state);
+/* Asks the main thread to tell watchers the current state. */
+void daemon_notify(struct daemon *d);
+
+/* The air-gap guard (kiosk/guard.c), main thread. */
+int guard_start(struct daemon *d);
+void guard_on_event(struct daemon *d);
+void guard_lockdown(struct daemon *d, const char *reason,
+    const char *source);
+void guard_push_state(struct daemon *d);
+/* Records a new incident (log + register), with d->lock held. */
+int guard_incident_locked(struct daemon *d, uint8_t level,
+    const char *source, const char *reporter, const char *summary,
+    uint32_t *id);
+/* Clears a lockdown (a supervisor's session); refuses while the condition
+ * lasts, with why. */
+int guard_clear(struct daemon *d, struct session *s, char *why,
+    size_t whylen);
 
 #endif /* MATKIOSK_DAEMON_H */

@@ -26,9 +26,32 @@
  * (print, copy) is decided elsewhere. */
 #define ROLES_DOCS	(ROLE_DRAFTER | ROLE_SUPERVISOR)
 
+/* Refuses document work in lockdown, with the reason. */
+static int
+check_lockdown(struct session *s)
+{
+	char msg[320];
+	int locked;
+
+	pthread_mutex_lock(&s->d->lock);
+	locked = s->d->lockdown;
+	if (snprintf(msg, sizeof(msg), "machine in lockdown: %s; a supervisor "
+	    "must clear it", s->d->lockdown_reason) < 0)
+		msg[0] = '\0';
+	pthread_mutex_unlock(&s->d->lock);
+	if (!locked)
+		return 0;
+	return reply_err(s, MK_ERR_LOCKED, msg) == 0 ? MK_ERR_DENIED :
+	    MK_ERR_CLOSED;
+}
+
 static int
 check_doc_access(struct session *s)
 {
+	int r;
+
+	if ((r = check_lockdown(s)) != 0)
+		return r;
 	if (!s->authed)
 		return reply_err(s, MK_ERR_DENIED, "log in first") == 0 ?
 		    MK_ERR_DENIED : MK_ERR_CLOSED;
@@ -36,7 +59,26 @@ check_doc_access(struct session *s)
 		return reply_err(s, MK_ERR_DENIED,
 		    "this account's roles give no access to documents") == 0 ?
 		    MK_ERR_DENIED : MK_ERR_CLOSED;
+	if (session_key_get(s) == NULL)
+		return reply_err(s, MK_ERR_LOCKED, "the vault key was wiped "
+		    "(lockdown): log in again") == 0 ? MK_ERR_DENIED :
+		    MK_ERR_CLOSED;
+	session_key_put(s);
 	return 0;
+}
+
+struct cancel {
+	struct daemon	*d;
+	unsigned	 gen;
+};
+
+/* Long work stops as soon as a lockdown happens. */
+static int
+cancelled(void *arg)
+{
+	struct cancel *c = arg;
+
+	return atomic_load(&c->d->gen) != c->gen;
 }
 
 /* Maps check_doc_access's result to the handler's return value. */
@@ -100,7 +142,8 @@ import_params(struct session *s, const struct mkmsg *m, int *cls,
  * error does not end the stream early, so the client always gets its
  * answer in order. */
 static int
-import_stream(struct session *s, struct vault_import *im, int *store_err)
+import_stream(struct session *s, struct vault_import **imp, int *store_err,
+    struct cancel *cx)
 {
 	const struct mkfield *f;
 	struct mkmsg m;
@@ -116,22 +159,28 @@ import_stream(struct session *s, struct vault_import *im, int *store_err)
 		if (m.type != MSG_DATA || (f = mkmsg_get(&m, F_DATA)) == NULL ||
 		    f->len > PROTO_DATA_MAX)
 			return MK_ERR_PROTOCOL;
+		if (*store_err == 0 && cancelled(cx)) {
+			/* Drop the data key now, not at the end of the
+			 * stream. */
+			vault_import_abort(*imp);
+			*imp = NULL;
+			*store_err = MK_ERR_LOCKED;
+		}
 		if (*store_err == 0)
-			*store_err = vault_import_write(im, f->p, f->len);
+			*store_err = vault_import_write(*imp, f->p, f->len);
 		mkbuf_reset(s->in);
 	}
 }
 
 static int
-import_outcome(struct session *s, struct vault_import *im, const char *cls,
-    int err)
+import_outcome(struct session *s, struct vault_import *im, const char *id,
+    const char *cls, int err)
 {
-	char id[VAULT_ID_HEX + 1], size[32], hex[65];
+	char size[32], hex[65];
 	uint8_t sha[32];
 	uint64_t n = 0;
 	int r;
 
-	snprintf(id, sizeof(id), "%s", vault_import_id(im));
 	if (err != 0) {
 		vault_import_abort(im);
 		struct logkv kv[1] = { { "error", mkerr_str(err) } };
@@ -164,15 +213,22 @@ h_doc_import(struct session *s, const struct mkmsg *m)
 {
 	struct vault_import *im = NULL;
 	struct docfmt_meta meta;
+	struct cancel cx = { s->d, atomic_load(&s->d->gen) };
+	const uint8_t *mk;
+	char id[VAULT_ID_HEX + 1];
 	int r, cls = 0, store_err;
 
 	if ((r = check_doc_access(s)) != 0)
 		return refused(r);
 	if ((r = import_params(s, m, &cls, &meta)) != MK_OK)
 		return r;
-	if ((r = vault_import_begin(s->d->vault, s->mk, s->key_epoch, cls,
-	    &meta, &im)) != 0)
+	if ((mk = session_key_get(s)) == NULL)
+		return reply_err(s, MK_ERR_LOCKED, "the vault key was wiped");
+	r = vault_import_begin(s->d->vault, mk, s->key_epoch, cls, &meta, &im);
+	session_key_put(s);
+	if (r != 0)
 		return reply_err(s, r, NULL);
+	snprintf(id, sizeof(id), "%s", vault_import_id(im));
 	struct logkv kv[2] = { { "class", docfmt_class_token(cls) },
 	    { "peer", s->peer } };
 	if (session_log(s, LOG_SEV_INFO, "doc.import.begin",
@@ -183,11 +239,11 @@ h_doc_import(struct session *s, const struct mkmsg *m)
 	if ((r = mkmsg_start(s->out, MSG_OK)) != 0 ||
 	    (r = mkmsg_add_str(s->out, F_ID, vault_import_id(im))) != 0 ||
 	    (r = mkproto_send(s->fd, s->out)) != 0 ||
-	    (r = import_stream(s, im, &store_err)) != 0) {
-		import_outcome(s, im, docfmt_class_token(cls), r);
+	    (r = import_stream(s, &im, &store_err, &cx)) != 0) {
+		import_outcome(s, im, id, docfmt_class_token(cls), r);
 		return r;
 	}
-	return import_outcome(s, im, docfmt_class_token(cls), store_err);
+	return import_outcome(s, im, id, docfmt_class_token(cls), store_err);
 }
 
 static int
@@ -221,11 +277,34 @@ h_doc_list(struct session *s, const struct mkmsg *m)
 	(void)m;
 	if ((r = check_doc_access(s)) != 0)
 		return refused(r);
+	const uint8_t *mk;
+
 	if (session_log(s, LOG_SEV_INFO, "doc.list", "", 0, NULL) != 0)
 		return reply_err(s, MK_ERR_LOG, NULL);
-	if ((r = vault_list(s->d->vault, s->mk, list_one, s)) != 0)
+	/* The key is held for the whole listing (one header per document);
+	 * a lockdown waits for it, which is short. */
+	if ((mk = session_key_get(s)) == NULL)
+		return reply_err(s, MK_ERR_LOCKED, "the vault key was wiped");
+	r = vault_list(s->d->vault, mk, list_one, s);
+	session_key_put(s);
+	if (r != 0)
 		return r;
 	return reply_ok(s);
+}
+
+/* The header is opened with the key held; the long passes run without. */
+static int
+open_reader(struct session *s, const char *id, struct vault_doc *doc,
+    struct vault_reader **rd)
+{
+	const uint8_t *mk;
+	int r;
+
+	if ((mk = session_key_get(s)) == NULL)
+		return MK_ERR_LOCKED;
+	r = vault_read_open(s->d->vault, mk, id, doc, rd);
+	session_key_put(s);
+	return r;
 }
 
 static int
@@ -247,7 +326,7 @@ cat_refused(struct session *s, const char *id, int err)
 }
 
 static int
-cat_stream(struct session *s, struct vault_reader *rd)
+cat_stream(struct session *s, struct vault_reader *rd, struct cancel *cx)
 {
 	uint8_t *buf;
 	size_t n;
@@ -256,6 +335,10 @@ cat_stream(struct session *s, struct vault_reader *rd)
 	if ((buf = cry_secure_alloc(DOCFMT_CHUNK)) == NULL)
 		return MK_ERR_ALLOC;
 	do {
+		if (cancelled(cx)) {
+			r = MK_ERR_LOCKED;
+			break;
+		}
 		if ((r = vault_read_next(rd, buf, &n)) != 0)
 			break;
 		if (n > 0 && (r = send_data(s, buf, n)) != 0)
@@ -270,6 +353,7 @@ h_doc_cat(struct session *s, const struct mkmsg *m)
 {
 	struct vault_reader *rd = NULL;
 	struct vault_doc doc;
+	struct cancel cx = { s->d, atomic_load(&s->d->gen) };
 	char id[VAULT_ID_HEX + 2];
 	int r;
 
@@ -277,15 +361,19 @@ h_doc_cat(struct session *s, const struct mkmsg *m)
 		return refused(r);
 	if (mkmsg_str(m, F_ID, id, sizeof(id)) != 0 || !vault_id_valid(id))
 		return reply_err(s, MK_ERR_USAGE, "no such document id");
-	if ((r = vault_read_open(s->d->vault, s->mk, id, &doc, &rd)) != 0)
+	if ((r = open_reader(s, id, &doc, &rd)) != 0)
 		return cat_refused(s, id, r);
+	if ((r = vault_read_verify(rd, cancelled, &cx)) != 0) {
+		vault_read_close(rd);
+		return cat_refused(s, id, r);
+	}
 	struct logkv kv[1] = { { "class",
 	    docfmt_class_token(doc.classification) } };
 	if (session_log(s, LOG_SEV_INFO, "doc.view", id, 1, kv) != 0) {
 		vault_read_close(rd);
 		return reply_err(s, MK_ERR_LOG, NULL);
 	}
-	r = cat_stream(s, rd);
+	r = cat_stream(s, rd, &cx);
 	vault_read_close(rd);
 	mk_wipe(&doc, sizeof(doc));
 	if (r == MK_ERR_CLOSED || r == MK_ERR_SYSTEM)
@@ -305,7 +393,7 @@ may_delete(struct session *s, const char *id)
 
 	if (s->acct.roles & ROLE_SUPERVISOR)
 		return 0;
-	if ((r = vault_read_open(s->d->vault, s->mk, id, &doc, &rd)) != 0)
+	if ((r = open_reader(s, id, &doc, &rd)) != 0)
 		return r;
 	vault_read_close(rd);
 	return strcmp(doc.meta.author, s->acct.name) == 0 ? 0 : MK_ERR_DENIED;

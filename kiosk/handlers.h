@@ -16,8 +16,17 @@ int h_doc_list(struct session *s, const struct mkmsg *m);
 int h_doc_cat(struct session *s, const struct mkmsg *m);
 int h_doc_delete(struct session *s, const struct mkmsg *m);
 
+int h_watch(struct session *s, const struct mkmsg *m);
+int h_lockdown_clear(struct session *s, const struct mkmsg *m);
+int h_incident_list(struct session *s, const struct mkmsg *m);
+int h_incident_show(struct session *s, const struct mkmsg *m);
+int h_incident_report(struct session *s, const struct mkmsg *m);
+int h_incident_update(struct session *s, const struct mkmsg *m);
+
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);
 int reply_ok(struct session *s);
+/* An ENTRY frame with one key and value. */
+int add_entry(struct session *s, const char *key, const char *value);
 
 #endif /* MATKIOSK_HANDLERS_H */

@@ -21,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -38,7 +39,6 @@
 struct client {
 	struct session	 s;
 	pthread_t	 thread;
-	volatile int	 done;
 	struct client	*next;
 };
 
@@ -167,6 +167,19 @@ peer_allowed(const struct loop *lp, const struct ucred *uc)
 	return 0;
 }
 
+/* d->live mirrors the client list for the guard (main thread only). */
+static void
+live_rebuild(struct loop *lp)
+{
+	struct client *c;
+
+	lp->d->live = NULL;
+	for (c = lp->clients; c != NULL; c = c->next) {
+		c->s.next = lp->d->live;
+		lp->d->live = &c->s;
+	}
+}
+
 static void *
 client_main(void *arg)
 {
@@ -177,7 +190,7 @@ client_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	session_serve(&c->s);
 	shutdown(c->s.fd, SHUT_RDWR);
-	c->done = 1;
+	atomic_store(&c->s.done, 1);
 	return NULL;
 }
 
@@ -231,6 +244,7 @@ accept_client(struct loop *lp)
 	}
 	c->s.d = lp->d;
 	c->s.fd = fd;
+	pthread_mutex_init(&c->s.klock, NULL);
 	c->s.uid = uc.uid;
 	c->s.pid = uc.pid;
 	snprintf(c->s.peer, sizeof(c->s.peer), "uid=%u pid=%d",
@@ -243,6 +257,7 @@ accept_client(struct loop *lp)
 	c->next = lp->clients;
 	lp->clients = c;
 	lp->nclients++;
+	live_rebuild(lp);
 }
 
 /* Joins the threads of clients that have gone; with all, ends them all. */
@@ -250,20 +265,26 @@ static void
 reap_clients(struct loop *lp, int all)
 {
 	struct client **pp = &lp->clients, *c;
+	int reaped = 0;
 
 	while ((c = *pp) != NULL) {
-		if (all && !c->done)
+		if (all && !atomic_load(&c->s.done))
 			shutdown(c->s.fd, SHUT_RDWR);
-		if (!all && !c->done) {
+		if (!all && !atomic_load(&c->s.done)) {
 			pp = &c->next;
 			continue;
 		}
 		pthread_join(c->thread, NULL);
+		session_wipe_key(&c->s);
 		close(c->s.fd);
+		pthread_mutex_destroy(&c->s.klock);
 		*pp = c->next;
 		free(c);
 		lp->nclients--;
+		reaped = 1;
 	}
+	if (reaped)
+		live_rebuild(lp);
 }
 
 static int
@@ -287,14 +308,18 @@ setup_loop(struct loop *lp)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return MK_ERR_SYSTEM;
 	signal(SIGPIPE, SIG_IGN);
-	if ((lp->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
+	if ((lp->d->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (lp->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
 	    (lp->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
 	    timerfd_settime(lp->timerfd, 0, &its, NULL) != 0 ||
 	    (lp->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return mkerr_from_errno(errno);
 	if (add_fd(lp->epfd, lp->sigfd) != 0 ||
 	    add_fd(lp->epfd, lp->timerfd) != 0 ||
-	    add_fd(lp->epfd, lp->listenfd) != 0)
+	    add_fd(lp->epfd, lp->listenfd) != 0 ||
+	    add_fd(lp->epfd, lp->d->notify_fd) != 0 ||
+	    (lp->d->ng != NULL &&
+	    add_fd(lp->epfd, netguard_fd(lp->d->ng)) != 0))
 		return mkerr_from_errno(errno);
 	return 0;
 }
@@ -331,7 +356,16 @@ run_loop(struct loop *lp)
 			return mkerr_from_errno(errno);
 		}
 		for (i = 0; i < n; i++) {
-			if (ev[i].data.fd == lp->listenfd)
+			/* The guard first: it is what must never wait. */
+			if (lp->d->ng != NULL &&
+			    ev[i].data.fd == netguard_fd(lp->d->ng))
+				guard_on_event(lp->d);
+			else if (ev[i].data.fd == lp->d->notify_fd) {
+				uint64_t v;
+
+				if (read(lp->d->notify_fd, &v, sizeof(v)) > 0)
+					guard_push_state(lp->d);
+			} else if (ev[i].data.fd == lp->listenfd)
 				accept_client(lp);
 			else if (ev[i].data.fd == lp->timerfd)
 				on_timer(lp);
@@ -409,6 +443,9 @@ shutdown_daemon(struct loop *lp)
 	close(lp->listenfd);
 	unlink(d->conf.socket);
 	reap_clients(lp, 1);
+	/* An evidence snapshot still being copied is let finish. */
+	for (int i = 0; i < 300 && atomic_load(&d->evidence_running) > 0; i++)
+		usleep(10000);
 	pthread_mutex_lock(&d->lock);
 	if (d->log != NULL) {
 		daemon_log_locked(d, LOG_SEV_INFO, "system", "-", "daemon.stop",
@@ -418,6 +455,8 @@ shutdown_daemon(struct loop *lp)
 	}
 	daemon_close_state(d);
 	pthread_mutex_unlock(&d->lock);
+	netguard_free(d->ng);
+	d->ng = NULL;
 }
 
 int
@@ -465,6 +504,9 @@ main(int argc, char **argv)
 	lp.listenfd = -1;
 	if (start_state(&d) != 0)
 		return 1;
+	/* The air-gap guard runs before any client can connect: a machine
+	 * that starts with a link up never unlocks. */
+	guard_start(&d);
 	if ((r = open_listener(&lp)) != 0) {
 		diag(LOG_CRIT, "socket %s: %s", d.conf.socket, mkerr_str(r));
 		return 1;

@@ -22,6 +22,7 @@
 #include "crypto/keyslot.h"
 #include "daemon.h"
 #include "handlers.h"
+#include "incident.h"
 
 /* A console may sit at its login screen for a long time; the idle lock of
  * accounts (at most 10 minutes) is enforced separately, per session. */
@@ -42,14 +43,63 @@ reply_ok(struct session *s)
 }
 
 void
+session_wipe_key(struct session *s)
+{
+	pthread_mutex_lock(&s->klock);
+	if (s->mk != NULL) {
+		cry_secure_free(s->mk, 32);
+		s->mk = NULL;
+		atomic_fetch_sub(&s->d->keyed, 1);
+	}
+	pthread_mutex_unlock(&s->klock);
+}
+
+const uint8_t *
+session_key_get(struct session *s)
+{
+	pthread_mutex_lock(&s->klock);
+	if (s->mk == NULL) {
+		pthread_mutex_unlock(&s->klock);
+		return NULL;
+	}
+	return s->mk;
+}
+
+void
+session_key_put(struct session *s)
+{
+	pthread_mutex_unlock(&s->klock);
+}
+
+/* Hands the key to the session, unless the machine went into lockdown
+ * meanwhile: then it is wiped at once. */
+static void
+session_take_key(struct session *s, uint8_t *mk, uint32_t epoch)
+{
+	int lockdown;
+
+	pthread_mutex_lock(&s->d->lock);
+	lockdown = s->d->lockdown;
+	pthread_mutex_lock(&s->klock);
+	if (lockdown) {
+		cry_secure_free(mk, 32);
+	} else {
+		s->mk = mk;
+		s->key_epoch = epoch;
+		atomic_fetch_add(&s->d->keyed, 1);
+	}
+	pthread_mutex_unlock(&s->klock);
+	pthread_mutex_unlock(&s->d->lock);
+}
+
+void
 session_logout(struct session *s, const char *why)
 {
 	struct logkv kv[1] = { { "reason", why } };
 
 	if (!s->authed)
 		return;
-	cry_secure_free(s->mk, 32);
-	s->mk = NULL;
+	session_wipe_key(s);
 	session_log(s, LOG_SEV_INFO, "auth.logout", s->acct.name, 1, kv);
 	s->authed = 0;
 	memset(&s->acct, 0, sizeof(s->acct));
@@ -164,8 +214,9 @@ h_auth(struct session *s, const struct mkmsg *m)
 	}
 	s->acct = acct;
 	s->authed = 1;
-	s->mk = mk;
-	s->key_epoch = epoch;
+	/* In lockdown a person may still authenticate (a supervisor must, to
+	 * clear it), but no key is kept. */
+	session_take_key(s, mk, epoch);
 	mk = NULL;
 	{
 		struct logkv kv[1] = { { "peer", s->peer } };
@@ -187,7 +238,7 @@ h_auth(struct session *s, const struct mkmsg *m)
 	return r;
 }
 
-static int
+int
 add_entry(struct session *s, const char *key, const char *value)
 {
 	int r;
@@ -201,9 +252,14 @@ add_entry(struct session *s, const char *key, const char *value)
 
 struct status {
 	int	provisioned;
+	int	state;
 	char	device_id[33];
 	char	head[96];
 	char	fail[256];
+	char	lockdown[256];
+	char	airgap[300];
+	char	net[4096];
+	char	incidents[32];
 };
 
 static void
@@ -216,6 +272,17 @@ gather_status(struct daemon *d, struct status *st)
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&d->lock);
 	st->provisioned = d->provisioned;
+	st->state = daemon_state_locked(d);
+	snprintf(st->lockdown, sizeof(st->lockdown), "%s", d->lockdown ?
+	    d->lockdown_reason : "-");
+	if (snprintf(st->airgap, sizeof(st->airgap), "%s%s",
+	    d->ng == NULL ? "NOT RUNNING" : d->net.violation ? "VIOLATION: " :
+	    "clean (no link up, no address, no radio unblocked)",
+	    d->ng != NULL && d->net.violation ? d->net.reason : "") < 0)
+		st->airgap[0] = '\0';
+	netstate_format(&d->net, st->net, sizeof(st->net));
+	snprintf(st->incidents, sizeof(st->incidents), "%zu",
+	    d->incidents != NULL ? incidents_open_count(d->incidents) : 0);
 	if (d->provisioned) {
 		snprintf(st->device_id, sizeof(st->device_id), "%s",
 		    d->machine.device_id);
@@ -237,8 +304,11 @@ h_status(struct session *s, const struct mkmsg *m)
 	(void)m;
 	gather_status(s->d, &st);
 	if ((r = add_entry(s, "version", MATKIOSK_VERSION)) != 0 ||
-	    (r = add_entry(s, "state", !st.provisioned ? "unprovisioned" :
-	    st.fail[0] != '\0' ? "failed" : "ready")) != 0 ||
+	    (r = add_entry(s, "state", daemon_state_name(st.state))) != 0 ||
+	    (r = add_entry(s, "lockdown", st.lockdown)) != 0 ||
+	    (r = add_entry(s, "air-gap", st.airgap)) != 0 ||
+	    (r = add_entry(s, "network", st.net)) != 0 ||
+	    (r = add_entry(s, "open-incidents", st.incidents)) != 0 ||
 	    (r = add_entry(s, "device-id", st.provisioned ? st.device_id :
 	    "-")) != 0 ||
 	    (r = add_entry(s, "log", st.fail[0] != '\0' ? st.fail :
@@ -247,7 +317,6 @@ h_status(struct session *s, const struct mkmsg *m)
 	    "-")) != 0 ||
 	    (r = add_entry(s, "session", s->authed ? s->acct.name :
 	    "-")) != 0 ||
-	    (r = add_entry(s, "air-gap-guard", "not implemented")) != 0 ||
 	    (r = add_entry(s, "usb-guard", "not implemented")) != 0)
 		return r;
 	return reply_ok(s);
@@ -265,6 +334,18 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_init(s, m);
 	case MSG_STATUS:
 		return h_status(s, m);
+	case MSG_WATCH:
+		return h_watch(s, m);
+	case MSG_LOCKDOWN_CLEAR:
+		return h_lockdown_clear(s, m);
+	case MSG_INCIDENT_LIST:
+		return h_incident_list(s, m);
+	case MSG_INCIDENT_SHOW:
+		return h_incident_show(s, m);
+	case MSG_INCIDENT_REPORT:
+		return h_incident_report(s, m);
+	case MSG_INCIDENT_UPDATE:
+		return h_incident_update(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:
@@ -332,6 +413,13 @@ session_serve(struct session *s)
 			break;
 		if (r == 0)
 			r = dispatch(s, &m);
+		if (r == 0 && atomic_load(&s->watching)) {
+			/* From now on only the main thread writes here; this
+			 * thread only waits for the client to go. */
+			while (mkproto_recv(s->fd, s->in, &m, -1) == 0)
+				;
+			break;
+		}
 		if (r == MK_ERR_PROTOCOL || r == MK_ERR_TOO_LARGE ||
 		    r == MK_ERR_TRUNCATED || r == MK_ERR_TIMEOUT) {
 			log_violation(s, r);

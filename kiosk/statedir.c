@@ -30,7 +30,14 @@ statedir_init(struct statedir *sd, const char *root)
 	    (r = mkfs_path(sd->vault, sizeof(sd->vault), "%s/vault",
 	    root)) != 0)
 		return r;
-	return mkfs_path(sd->log, sizeof(sd->log), "%s/log", root);
+	if ((r = mkfs_path(sd->log, sizeof(sd->log), "%s/log", root)) != 0 ||
+	    (r = mkfs_path(sd->lockdown, sizeof(sd->lockdown), "%s/lockdown",
+	    root)) != 0 ||
+	    (r = mkfs_path(sd->incidents, sizeof(sd->incidents),
+	    "%s/incidents", root)) != 0)
+		return r;
+	return mkfs_path(sd->evidence, sizeof(sd->evidence), "%s/evidence",
+	    root);
 }
 
 static int
@@ -106,9 +113,9 @@ int
 statedir_prepare(const struct statedir *sd, char *why, size_t whylen)
 {
 	const char *dirs[] = { sd->root, sd->keys, sd->slots, sd->vault,
-	    sd->log };
+	    sd->log, sd->evidence };
 	const char *secret[] = { sd->machine, sd->devkey, sd->accounts,
-	    sd->logkey };
+	    sd->logkey, sd->lockdown, sd->incidents };
 	size_t i;
 	int r;
 

@@ -14,6 +14,9 @@
  *       slots/_recovery.slot
  *     vault/          0700  ID.mkd documents, .tmp-* while importing
  *     log/            0700  audit-log segments
+ *     lockdown        0600  why the machine is locked down (while it is)
+ *     incidents       0600  the incident register
+ *     evidence/ID/    0700  evidence snapshots of emergency incidents
  */
 #ifndef MATKIOSK_STATEDIR_H
 #define MATKIOSK_STATEDIR_H
@@ -32,6 +35,9 @@ struct statedir {
 	char	slots[STATEDIR_PATH_MAX];
 	char	vault[STATEDIR_PATH_MAX];
 	char	log[STATEDIR_PATH_MAX];
+	char	lockdown[STATEDIR_PATH_MAX];	/* present while locked down */
+	char	incidents[STATEDIR_PATH_MAX];
+	char	evidence[STATEDIR_PATH_MAX];	/* snapshots of Article 14.1 */
 };
 
 int statedir_init(struct statedir *sd, const char *root);

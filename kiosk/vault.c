@@ -37,9 +37,11 @@ struct vault_import {
 };
 
 struct vault_reader {
-	struct docfmt_dec	*dec;
+	struct docfmt_dec	*verify;	/* first pass */
+	struct docfmt_dec	*dec;		/* second pass */
 	int			 fd;
-	uint64_t		 off, end;	/* body bytes still to read */
+	int			 verified;
+	uint64_t		 start, off, end;	/* body offsets */
 	uint8_t			*ct;
 };
 
@@ -420,6 +422,7 @@ vault_read_open(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
     const char *id, struct vault_doc *doc, struct vault_reader **out)
 {
 	struct vault_reader *rd;
+	struct vault_doc again;
 	uint64_t len;
 	int r;
 
@@ -431,18 +434,17 @@ vault_read_open(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
 	snprintf(doc->id, sizeof(doc->id), "%s", id);
 	if ((r = open_doc(v, id, &rd->fd, &len)) != 0)
 		goto out;
-	/* First pass: every chunk must authenticate before any plaintext
-	 * leaves the daemon. */
-	if ((r = docfmt_verify_fd(mk, rd->fd, &doc->meta, &doc->size)) != 0)
+	/* Two decoders from one look at the key: one for the verifying pass,
+	 * one for reading; neither needs mk again. */
+	if ((r = open_header(rd->fd, mk, doc, &rd->verify)) != 0 ||
+	    lseek(rd->fd, 0, SEEK_SET) != 0 ||
+	    (r = open_header(rd->fd, mk, &again, &rd->dec)) != 0)
 		goto out;
-	if (lseek(rd->fd, 0, SEEK_SET) != 0) {
-		r = mkerr_from_errno(errno);
-		goto out;
-	}
-	if ((r = open_header(rd->fd, mk, doc, &rd->dec)) != 0)
-		goto out;
-	rd->off = docfmt_dec_info(rd->dec)->header_len;
+	mk_wipe(&again, sizeof(again));
+	rd->start = rd->off = docfmt_dec_info(rd->dec)->header_len;
 	rd->end = len;
+	if ((r = docfmt_plain_len(rd->start, len, &doc->size)) != 0)
+		goto out;
 	if ((rd->ct = malloc(DOCFMT_CT_CHUNK)) == NULL) {
 		r = MK_ERR_ALLOC;
 		goto out;
@@ -454,30 +456,74 @@ vault_read_open(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
 	return r;
 }
 
+/* Reads the chunk at rd->off into rd->ct; *len its size, *last whether it
+ * is the final one. */
+static int
+read_chunk(struct vault_reader *rd, uint64_t off, size_t *len, int *last)
+{
+	size_t want, got;
+	ssize_t n;
+
+	want = rd->end - off > DOCFMT_CT_CHUNK ? DOCFMT_CT_CHUNK :
+	    (size_t)(rd->end - off);
+	*last = off + want == rd->end;
+	for (got = 0; got < want; got += (size_t)n) {
+		n = pread(rd->fd, rd->ct + got, want - got, (off_t)(off + got));
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			return n < 0 ? mkerr_from_errno(errno) :
+			    MK_ERR_TRUNCATED;
+	}
+	*len = want;
+	return 0;
+}
+
+int
+vault_read_verify(struct vault_reader *rd, vault_cancel_fn cancel, void *arg)
+{
+	uint8_t *scratch;
+	uint64_t off;
+	size_t len;
+	int last = 0, r = 0;
+
+	if ((scratch = cry_secure_alloc(DOCFMT_CHUNK)) == NULL)
+		return MK_ERR_ALLOC;
+	for (off = rd->start; off < rd->end && r == 0; off += len) {
+		if (cancel != NULL && cancel(arg)) {
+			r = MK_ERR_LOCKED;
+			break;
+		}
+		if ((r = read_chunk(rd, off, &len, &last)) == 0)
+			r = docfmt_dec_chunk(rd->verify, rd->ct, len, last,
+			    scratch);
+	}
+	if (r == 0)
+		r = docfmt_dec_finish(rd->verify);
+	cry_secure_free(scratch, DOCFMT_CHUNK);
+	/* The verifying decoder's keys are not needed any more. */
+	docfmt_dec_free(rd->verify);
+	rd->verify = NULL;
+	rd->verified = r == 0;
+	return r;
+}
+
 int
 vault_read_next(struct vault_reader *rd, uint8_t *buf, size_t *n)
 {
-	size_t want, got;
-	ssize_t r;
+	size_t want;
 	int last, e;
 
 	*n = 0;
+	/* Unverified plaintext never leaves: verify first. */
+	if (!rd->verified)
+		return MK_ERR_INTERNAL;
 	if (rd->off >= rd->end)
 		return docfmt_dec_finish(rd->dec);
-	want = rd->end - rd->off > DOCFMT_CT_CHUNK ? DOCFMT_CT_CHUNK :
-	    (size_t)(rd->end - rd->off);
-	last = rd->off + want == rd->end;
-	for (got = 0; got < want; got += (size_t)r) {
-		r = pread(rd->fd, rd->ct + got, want - got,
-		    (off_t)(rd->off + got));
-		if (r < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r <= 0)
-			return r < 0 ? mkerr_from_errno(errno) :
-			    MK_ERR_TRUNCATED;
-	}
+	if ((e = read_chunk(rd, rd->off, &want, &last)) != 0)
+		return e;
 	if ((e = docfmt_dec_chunk(rd->dec, rd->ct, want, last, buf)) != 0)
 		return e;
 	rd->off += want;
@@ -493,6 +539,7 @@ vault_read_close(struct vault_reader *rd)
 		return;
 	if (rd->fd >= 0)
 		close(rd->fd);
+	docfmt_dec_free(rd->verify);
 	docfmt_dec_free(rd->dec);
 	free(rd->ct);
 	free(rd);

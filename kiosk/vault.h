@@ -55,10 +55,17 @@ typedef int (*vault_list_cb)(const struct vault_doc *doc, void *arg);
 int vault_list(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
     vault_list_cb cb, void *arg);
 
-/* Opens id, authenticating every chunk first (MK_ERR_AUTH, MK_ERR_TRUNCATED,
- * MK_ERR_TRAILING... if it does not verify: nothing is read then). */
+/* Opens id: reads and authenticates its header with mk (quick; the only
+ * use of mk), describing it in doc. */
 int vault_read_open(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
     const char *id, struct vault_doc *doc, struct vault_reader **out);
+/* Returns non-zero when long work must stop (a lockdown). */
+typedef int (*vault_cancel_fn)(void *arg);
+/* Authenticates every chunk before any is read (MK_ERR_AUTH,
+ * MK_ERR_TRUNCATED, MK_ERR_TRAILING... if the document does not verify;
+ * MK_ERR_LOCKED if cancelled). Call before vault_read_next. */
+int vault_read_verify(struct vault_reader *rd, vault_cancel_fn cancel,
+    void *arg);
 /* Next plaintext piece into buf (DOCFMT_CHUNK bytes); *n = 0 at the end. */
 int vault_read_next(struct vault_reader *rd, uint8_t *buf, size_t *n);
 void vault_read_close(struct vault_reader *rd);

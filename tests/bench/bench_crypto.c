@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -617,9 +619,7 @@ build_log(struct vbench *v, const char *dir)
 	uint64_t i;
 	int r;
 
-	cry_random_key(v->k0, sizeof(v->k0));
-	if ((r = mkfs_path(v->logdir, sizeof(v->logdir), "%s/log",
-	    dir)) != 0 || (r = signkey_generate(&sk)) != 0 ||
+	if ((r = signkey_generate(&sk)) != 0 ||
 	    (r = log_new(dir, v->k0, sk, &l)) != 0)
 		goto out;
 	for (i = 0; i < VERIFY_RECORDS && r == 0; i++)
@@ -629,9 +629,40 @@ build_log(struct vbench *v, const char *dir)
 	if (r == 0)
 		emit("verify.build_per_s", VERIFY_RECORDS / (now() - t));
  out:
+	if (r != 0)
+		fprintf(stderr, "bench_crypto: writing the log: %s\n",
+		    mkerr_str(r));
 	auditlog_free(l);
 	signkey_free(sk);
 	return r;
+}
+
+/*
+ * Once libgcrypt's random generator is in use, every gcry_md_open and
+ * gcry_mac_open also runs its fast entropy poll (two system calls and a
+ * pool mix), and the verifier opens two handles per epoch. matverify never
+ * draws a random byte; the daemon, verifying its own log, has drawn many.
+ * So the log is written by a child (signing keys need the generator), K_0
+ * comes from the kernel, and this process measures both states: first
+ * untouched, then after one random byte.
+ */
+static int
+build_log_child(struct vbench *v, const char *dir)
+{
+	pid_t pid;
+	int st;
+
+	if (getrandom(v->k0, sizeof(v->k0), 0) != (ssize_t)sizeof(v->k0))
+		return MK_ERR_SYSTEM;
+	if ((pid = fork()) < 0)
+		return mkerr_from_errno(errno);
+	if (pid == 0)
+		_exit(build_log(v, dir) == 0 ? 0 : 1);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return mkerr_from_errno(errno);
+	}
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : MK_ERR_LOG;
 }
 
 /* Bytes of all segment files. */
@@ -734,34 +765,51 @@ measure_records(struct vbench *v)
 	return 0;
 }
 
+/* VERIFY_ROUNDS rounds, alternating which goes first, of raw_chain (best
+ * time in best[0]) and logverify_dir (best[slot]). */
+static int
+verify_rounds(struct vbench *v, int slot, double *best)
+{
+	double t = 0;
+	int round, k, i, r = 0;
+
+	for (round = 0; round < VERIFY_ROUNDS && r == 0; round++) {
+		for (k = 0; k < 2 && r == 0; k++) {
+			i = (round + k) % 2 == 0 ? 0 : slot;
+			r = i == 0 ? raw_chain(v, &t) : verify_once(v, &t);
+			if (r == 0 && (best[i] == 0 || t < best[i]))
+				best[i] = t;
+		}
+	}
+	return r;
+}
+
 static int
 bench_verify(const char *parent)
 {
 	struct vbench v;
 	char dir[PATH_MAX] = "";
-	double t = 0, best[2] = { 0, 0 };
-	int round, k, i, r;
+	double best[3] = { 0, 0, 0 };
+	uint8_t b;
+	int r;
 
 	memset(&v, 0, sizeof(v));
 	fprintf(stderr, "bench_crypto: writing %d log records\n",
 	    VERIFY_RECORDS);
 	if ((r = scratch_dir(parent, dir, sizeof(dir))) != 0 ||
-	    (r = build_log(&v, dir)) != 0 || (r = measure_records(&v)) != 0)
+	    (r = mkfs_path(v.logdir, sizeof(v.logdir), "%s/log", dir)) != 0 ||
+	    (r = build_log_child(&v, dir)) != 0 ||
+	    (r = measure_records(&v)) != 0 ||
+	    (r = verify_rounds(&v, 1, best)) != 0)
 		goto out;
-	for (round = 0; round < VERIFY_ROUNDS && r == 0; round++) {
-		for (k = 0; k < 2 && r == 0; k++) {
-			i = (round + k) % 2;
-			r = i == 0 ? raw_chain(&v, &t) : verify_once(&v, &t);
-			if (r == 0 && (best[i] == 0 || t < best[i]))
-				best[i] = t;
-		}
-	}
-	if (r != 0)
+	cry_random(&b, 1);
+	if ((r = verify_rounds(&v, 2, best)) != 0)
 		goto out;
 	emit("verify.records", (double)v.records);
 	emit("verify.record_bytes", (double)v.reclen + LOGREC_MAC_LEN);
 	emit("verify.raw", (double)v.records / best[0]);
 	emit("verify.log", (double)v.records / best[1]);
+	emit("verify.log_rng", (double)v.records / best[2]);
  out:
 	free(v.buf);
 	mk_wipe(&v, sizeof(v));

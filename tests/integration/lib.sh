@@ -16,6 +16,7 @@ cleanup() {
 		kill -TERM "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
 	fi
+	[ -z "$NETNS" ] || ip netns del "$NETNS" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 
@@ -43,9 +44,23 @@ CONF
 # Starts the daemon in the foreground (backgrounded here) and waits until
 # it answers (a stale socket of a killed daemon may still be there).
 # Its stderr goes to $T/daemon.err.
+# The daemon runs in a private network namespace (NETNS, made by the test
+# with make_netns, or an anonymous one), so that the air-gap guard sees only
+# the links the test makes.
+NETNS=
+make_netns() {
+	NETNS=mk-it-$$
+	ip netns add "$NETNS" || return 1
+}
+in_netns() { ip netns exec "$NETNS" "$@"; }
 start_daemon() {
 	[ -f "$T/conf" ] || write_conf
-	"$BIN/matkioskd" -c "$T/conf" -f 2>>"$T/daemon.err" &
+	if [ -n "$NETNS" ]; then
+		ip netns exec "$NETNS" "$BIN/matkioskd" -c "$T/conf" -f \
+		    2>>"$T/daemon.err" &
+	else
+		unshare -n "$BIN/matkioskd" -c "$T/conf" -f 2>>"$T/daemon.err" &
+	fi
 	DPID=$!
 	local i
 	for i in $(seq 100); do

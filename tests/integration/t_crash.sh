@@ -47,7 +47,7 @@ mkdir -p "$T/small"
 mount -t tmpfs -o size=3m,mode=0700 none "$T/small"
 cp -a "$T/state" "$T/small/state"
 sed "s#^state = .*#state = $T/small/state#" "$T/conf" >"$T/conf.small"
-"$BIN/matkioskd" -c "$T/conf.small" -f 2>>"$T/daemon.err" &
+unshare -n "$BIN/matkioskd" -c "$T/conf.small" -f 2>>"$T/daemon.err" &
 d=\$!
 for i in \$(seq 100); do [ -S "$T/run/matkioskd.sock" ] && break; sleep 0.05; done
 head -c 8388608 /dev/urandom >"$T/big"

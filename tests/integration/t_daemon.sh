@@ -49,7 +49,7 @@ out=$(printf '\x00\x00\x00\x07\x00\x01\x01\xff\xff\xff\xff' | "$RAW" "$SOCK")
 check "a field longer than its frame is disconnected" grep -q closed <<<"$out"
 check "the violations are logged" test "$(log_count ipc.violation)" -ge 4
 check "the daemon carries on serving" bash -c \
-    "ctl() { '$BIN/matctl' -c '$T/conf' \"\$@\"; }; ctl status | grep -q 'state *ready'"
+    "'$BIN/matctl' -c '$T/conf' status | grep -q '^state  *sealed'"
 
 # --- peer credentials: an unprivileged process is refused by the daemon
 # itself, even when the socket's mode would let it connect ---
@@ -66,7 +66,7 @@ check "the refusal is logged" test "$(log_count ipc.refused)" -ge 1
 
 # --- status ---
 check "status --json is one JSON object" bash -c \
-    "'$BIN/matctl' -c '$T/conf' status --json | grep -q '^{\"version\": .*\"state\": \"ready\".*}\$'"
+    "'$BIN/matctl' -c '$T/conf' status --json | grep -q '^{\"version\": .*\"state\": \"sealed\".*}\$'"
 
 # --- clean shutdown ---
 check "SIGTERM: exit status 0" stop_daemon
