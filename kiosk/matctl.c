@@ -47,7 +47,14 @@ usage(void)
 	    "  doc import PATH --class mat|toi-mat|tuyet-mat [--title TEXT]\n"
 	    "  doc list [--json]\n"
 	    "  doc cat ID\n"
-	    "  doc delete ID\n");
+	    "  doc delete ID\n"
+	    "  watch [--count N]\n"
+	    "  lockdown clear\n"
+	    "  incident list [--json]\n"
+	    "  incident show ID\n"
+	    "  incident report --level thap|trung-binh|cao|khan-cap "
+	    "--summary TEXT\n"
+	    "  incident handle|close ID [--note TEXT]\n");
 	exit(2);
 }
 
@@ -330,9 +337,18 @@ status_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
 		printf(": ");
 		json_str(value);
 	} else {
+		char *line, *save = NULL;
+
 		printf("%-16s ", key);
-		text_out(value);
-		putchar('\n');
+		/* Multi-line values (the network) one escaped line each. */
+		for (line = strtok_r(value, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			text_out(line);
+			printf("\n%s", save != NULL && *save ? "                 " :
+			    "");
+		}
+		if (value[0] == '\0')
+			putchar('\n');
 	}
 	return 0;
 }
@@ -626,6 +642,247 @@ cmd_doc(struct ctl *ctl, int argc, char **argv)
 	return 2;
 }
 
+/* ---- watch, lockdown, incidents ---- */
+
+static int
+print_event(const struct mkmsg *m)
+{
+	char state[32], msg[512];
+
+	if (mkmsg_str(m, F_STATE, state, sizeof(state)) != 0 ||
+	    mkmsg_str(m, F_MESSAGE, msg, sizeof(msg)) != 0)
+		return fail("watch", "malformed event");
+	printf("state %s", state);
+	if (msg[0] != '\0') {
+		fputs(": ", stdout);
+		text_out(msg);
+	}
+	putchar('\n');
+	fflush(stdout);
+	return 0;
+}
+
+/* Prints the current state, then each pushed change, one line each. */
+static int
+cmd_watch(struct ctl *ctl, int argc, char **argv)
+{
+	long count = -1, seen = 0;
+	struct mkmsg m;
+	int r;
+
+	if (argc == 3 && strcmp(argv[1], "--count") == 0)
+		count = strtol(argv[2], NULL, 10);
+	else if (argc != 1)
+		usage();
+	if (connect_daemon(ctl) != 0)
+		return 1;
+	if ((r = mkmsg_start(mkclient_out(ctl->c), MSG_WATCH)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0 ||
+	    (r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail("watch", mkerr_str(r));
+	if (m.type != MSG_OK || print_event(&m) != 0)
+		return fail("watch", "refused");
+	while (count < 0 || seen < count) {
+		if ((r = mkclient_recv(ctl->c, &m)) != 0)
+			return fail("watch", mkerr_str(r));
+		if (m.type != MSG_EVENT || print_event(&m) != 0)
+			return fail("watch", "unexpected frame");
+		seen++;
+	}
+	return 0;
+}
+
+static int
+cmd_lockdown(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "clear") != 0)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	if (mkclient_simple(ctl->c, MSG_LOCKDOWN_CLEAR, 0, NULL, ctl->msg,
+	    sizeof(ctl->msg)) != 0)
+		return fail("lockdown clear refused", ctl->msg);
+	fprintf(stderr, "matctl: lockdown cleared\n");
+	return 0;
+}
+
+static int
+incident_row(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	struct listing *l = arg;
+	char level[16], state[16], summary[600], when[32];
+	uint64_t id, opened;
+	time_t t;
+	struct tm tm;
+
+	(void)ctl;
+	if (m->type != MSG_ENTRY || mkmsg_u64(m, F_SEQ, &id) ||
+	    mkmsg_str(m, F_LEVEL, level, sizeof(level)) ||
+	    mkmsg_str(m, F_STATE, state, sizeof(state)) ||
+	    mkmsg_u64(m, F_CREATED, &opened) ||
+	    mkmsg_str(m, F_MESSAGE, summary, sizeof(summary)))
+		return fail("incident list", "malformed reply");
+	if (l->json) {
+		printf("%s{\"id\": %" PRIu64 ", \"level\": ",
+		    l->count++ ? ",\n " : "", id);
+		json_str(level);
+		printf(", \"state\": ");
+		json_str(state);
+		printf(", \"opened\": %" PRIu64 ", \"summary\": ", opened);
+		json_str(summary);
+		printf("}");
+		return 0;
+	}
+	t = (time_t)opened;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	printf("%4" PRIu64 "  %-10s %-8s %s  ", id, level, state, when);
+	text_out(summary);
+	putchar('\n');
+	return 0;
+}
+
+static int
+send_incident(struct ctl *ctl, unsigned type, uint64_t id, const char *state,
+    const char *note)
+{
+	struct mkbuf *b = mkclient_out(ctl->c);
+	int r;
+
+	if ((r = mkmsg_start(b, (uint16_t)type)) != 0 ||
+	    (r = mkmsg_add_u64(b, F_SEQ, id)) != 0 ||
+	    (state != NULL && (r = mkmsg_add_str(b, F_STATE, state)) != 0) ||
+	    (note != NULL && (r = mkmsg_add_str(b, F_NOTE, note)) != 0))
+		return r;
+	return mkclient_send(ctl->c);
+}
+
+static uint64_t
+parse_id(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v == 0 || v > UINT32_MAX)
+		usage();
+	return v;
+}
+
+static int
+incident_report(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "level", required_argument, NULL, 'l' },
+		{ "summary", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 } };
+	const char *level = NULL, *summary = NULL;
+	struct mkbuf *b;
+	struct mkmsg m;
+	uint64_t id;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'l')
+			level = optarg;
+		else if (ch == 's')
+			summary = optarg;
+		else
+			usage();
+	}
+	if (level == NULL || summary == NULL || optind != argc)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_INCIDENT_REPORT)) != 0 ||
+	    (r = mkmsg_add_str(b, F_LEVEL, level)) != 0 ||
+	    (r = mkmsg_add_str(b, F_MESSAGE, summary)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0 ||
+	    (r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail("incident report", mkerr_str(r));
+	if (m.type == MSG_ERR) {
+		mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+		return fail("incident report refused", ctl->msg);
+	}
+	if (mkmsg_u64(&m, F_SEQ, &id) != 0)
+		return fail("incident report", "malformed reply");
+	printf("%" PRIu64 "\n", id);
+	return 0;
+}
+
+static int
+incident_update(struct ctl *ctl, int argc, char **argv, const char *state)
+{
+	static const struct option opts[] = {
+		{ "note", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 } };
+	const char *note = NULL;
+	struct mkmsg m;
+	uint64_t id;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'n')
+			usage();
+		note = optarg;
+	}
+	if (optind + 1 != argc)
+		usage();
+	id = parse_id(argv[optind]);
+	if (login(ctl) != 0)
+		return 1;
+	if ((r = send_incident(ctl, MSG_INCIDENT_UPDATE, id, state,
+	    note)) != 0 || (r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail("incident", mkerr_str(r));
+	if (m.type == MSG_ERR) {
+		mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+		return fail("incident refused", ctl->msg);
+	}
+	return 0;
+}
+
+static int
+cmd_incident(struct ctl *ctl, int argc, char **argv)
+{
+	struct listing l = { 0, 0 };
+	int r;
+
+	if (argc < 2)
+		usage();
+	optind = 0;
+	if (strcmp(argv[1], "report") == 0)
+		return incident_report(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "handle") == 0)
+		return incident_update(ctl, argc - 1, argv + 1, "handled");
+	if (strcmp(argv[1], "close") == 0)
+		return incident_update(ctl, argc - 1, argv + 1, "closed");
+	if (strcmp(argv[1], "show") == 0) {
+		if (argc != 3)
+			usage();
+		if (login(ctl) != 0)
+			return 1;
+		if ((r = send_incident(ctl, MSG_INCIDENT_SHOW,
+		    parse_id(argv[2]), NULL, NULL)) != 0)
+			return fail("incident show", mkerr_str(r));
+		return collect(ctl, status_entry, &l, "incident show");
+	}
+	if (strcmp(argv[1], "list") != 0)
+		usage();
+	l.json = has_json(argc - 1, argv + 1);
+	if (login(ctl) != 0)
+		return 1;
+	if ((r = mkmsg_start(mkclient_out(ctl->c), MSG_INCIDENT_LIST)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail("incident list", mkerr_str(r));
+	if (l.json)
+		printf("[");
+	if ((r = collect(ctl, incident_row, &l, "incident list")) != 0)
+		return r;
+	if (l.json)
+		printf("]\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -661,6 +918,12 @@ main(int argc, char **argv)
 		r = cmd_status(&ctl, argc, argv);
 	else if (strcmp(argv[0], "doc") == 0)
 		r = cmd_doc(&ctl, argc, argv);
+	else if (strcmp(argv[0], "watch") == 0)
+		r = cmd_watch(&ctl, argc, argv);
+	else if (strcmp(argv[0], "lockdown") == 0)
+		r = cmd_lockdown(&ctl, argc, argv);
+	else if (strcmp(argv[0], "incident") == 0)
+		r = cmd_incident(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);
