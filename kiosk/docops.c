@@ -313,13 +313,20 @@ cat_refused(struct session *s, const char *id, int err)
 	char msg[160];
 	struct logkv kv[1] = { { "error", mkerr_str(err) } };
 
+	uint32_t inc;
+
 	session_log(s, severity_for_read_error(err), "doc.view.failed", id, 1,
 	    kv);
-	if (severity_for_read_error(err) == LOG_SEV_CAO)
+	if (severity_for_read_error(err) == LOG_SEV_CAO) {
 		snprintf(msg, sizeof(msg), "document %s does not verify (%s): "
 		    "it has been altered or damaged; nothing was shown", id,
 		    mkerr_str(err));
-	else
+		/* An altered vault file is tampering: an incident (Cao). */
+		pthread_mutex_lock(&s->d->lock);
+		guard_incident_locked(s->d, LOG_SEV_CAO, "doc.view.failed",
+		    s->acct.name, msg, &inc);
+		pthread_mutex_unlock(&s->d->lock);
+	} else
 		snprintf(msg, sizeof(msg), "document %s: %s", id,
 		    mkerr_str(err));
 	return reply_err(s, err, msg);

@@ -87,6 +87,8 @@ head -c $(($(stat -c %s "$doc") - C)) "$T/orig.mkd" >"$doc"
 attack "last chunk cut (truncation)"
 check "each tampering is logged with severity Cao" \
     test "$(log_count doc.view.failed Cao)" -eq 9
+check "each tampering opens a Cao incident" \
+    test "$(log_count incident.open Cao)" -eq 9
 check "the untouched document still reads back" \
     bash -c "sctl() { printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' \"\$@\"; }; sctl doc cat $id | cmp -s - '$T/in.5242881'"
 
