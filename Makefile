@@ -40,6 +40,7 @@ ALL_LDFLAGS := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(LDFLAGS)
 
 COMMON_SRCS := $(wildcard common/*.c)
 CRYPTO_SRCS := $(wildcard crypto/*.c)
+USBGUARD_SRCS := $(wildcard usbguard/*.c)
 KIOSK_MAINS := kiosk/matkioskd.c kiosk/matctl.c
 KIOSK_SRCS := $(filter-out $(KIOSK_MAINS),$(wildcard kiosk/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -51,6 +52,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIBCOMMON := $(BUILD)/libmkcommon.a
 LIBCRYPTO := $(BUILD)/libmkcrypto.a
+LIBUSBGUARD := $(BUILD)/libmkusbguard.a
 LIBKIOSK := $(BUILD)/libmkkiosk.a
 PROGS := $(BUILD)/matkioskd $(BUILD)/matctl $(BUILD)/matverify
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -80,6 +82,7 @@ $(BUILD)/%.o: %.c
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRCS))
 $(LIBCRYPTO): $(call obj,$(CRYPTO_SRCS))
+$(LIBUSBGUARD): $(call obj,$(USBGUARD_SRCS))
 $(LIBKIOSK): $(call obj,$(KIOSK_SRCS))
 $(BUILD)/%.a:
 	@$(if $(Q),echo "  AR      $@")
@@ -93,6 +96,11 @@ $(PROGS):
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
 
 $(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBCRYPTO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS)
+
+$(BUILD)/tests/test_usb%: $(call obj,tests/unit/test_usb%.c) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS)
@@ -124,7 +132,7 @@ FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(GCRYPT_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CRYPTO_SRCS)
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CRYPTO_SRCS) $(wildcard usbguard/*.c)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)

@@ -6,6 +6,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,11 @@
 #define NL_RCVBUF	(4 << 20)
 
 struct netguard {
-	int	evfd;
-	char	sysfs[256];
-	uint32_t seq;
+	int		evfd;
+	char		sysfs[256];
+	/* Scans run on the main thread and on a supervisor's session thread
+	 * (clearing a lockdown): each takes its own sequence number. */
+	atomic_uint	seq;
 };
 
 static int
@@ -199,6 +202,8 @@ dump_read(int fd, uint32_t seq, struct netstate *st)
 				continue;
 			return mkerr_from_errno(errno);
 		}
+		if (n == 0)
+			return MK_ERR_TRUNCATED;
 		len = (int)n;
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned)len);
 		    nh = NLMSG_NEXT(nh, len)) {
@@ -216,15 +221,19 @@ dump_read(int fd, uint32_t seq, struct netstate *st)
 static int
 dump(struct netguard *ng, uint16_t type, struct netstate *st)
 {
+	struct timeval tv = { .tv_sec = 2 };
+	uint32_t seq = atomic_fetch_add(&ng->seq, 1) + 1;
 	int fd, r;
 
-	/* A blocking socket of its own: the event socket stays untouched. */
+	/* A blocking socket of its own: the event socket stays untouched.
+	 * The kernel answers a dump at once; a guard that waits longer is
+	 * broken, and a scan error fails closed. */
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 	    NETLINK_ROUTE)) < 0)
 		return mkerr_from_errno(errno);
-	ng->seq++;
-	if ((r = dump_request(fd, type, ng->seq)) == 0)
-		r = dump_read(fd, ng->seq, st);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if ((r = dump_request(fd, type, seq)) == 0)
+		r = dump_read(fd, seq, st);
 	close(fd);
 	return r;
 }

@@ -7,7 +7,9 @@
  *   bench_crypto gcm           AES-256-GCM: raw libgcrypt vs crypto/docfmt
  *   bench_crypto fsync DIR [SECONDS]
  *                              append + fdatasync vs auditlog_append
- *   bench_crypto verify DIR    chained HMAC-SHA256 vs logverify_dir
+ *   bench_crypto verify DIR    chained HMAC-SHA256 vs logverify_dir, in a
+ *                              process whose random generator is untouched
+ *                              (as matverify) and then in use (as matkioskd)
  *
  * Results go to stdout as "name value" lines for tests/bench/run; progress
  * and errors go to stderr. Scratch files live in a fresh directory under
@@ -61,7 +63,7 @@
 
 /* verify */
 #define VERIFY_RECORDS	1000000
-#define VERIFY_ROUNDS	3
+#define VERIFY_ROUNDS	5
 #define HMAC_BUF	(16u << 20)
 
 static double
@@ -104,7 +106,8 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	return remove(path) == 0 ? 0 : -1;
+	(void)remove(path);
+	return 0;	/* keep going: remove what can be */
 }
 
 static void
@@ -409,8 +412,8 @@ bench_gcm(void)
 static const struct logkv kv_import[] = {
 	{ "class", "mat" },
 	{ "size", "536870912" },
-	{ "sha256",
-	    "3b1f0c2e7d5a4968b0e1f2a3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7" },
+	{ "sha256", "3b1f0c2e7d5a4968b0e1f2a3c4d5e6f7"
+	    "08192a3b4c5d6e7f8091a2b3c4d5e6f7" },
 };
 static const struct logkv kv_view[] = { { "class", "toi-mat" } };
 static const struct logkv kv_login[] = { { "peer", "uid=1000 pid=4242" } };
