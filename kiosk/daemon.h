@@ -35,6 +35,14 @@ struct mkbuf;
 struct incidents;
 struct session;
 
+/* A supervisor's request to clear a lockdown, handed to the main thread. */
+struct guard_clear_req {
+	struct session	*s;
+	int		 done;
+	int		 result;
+	char		 why[300];
+};
+
 /*
  * The machine's state (docs/architecture.md, "State machine"):
  *   UNPROVISIONED -> SEALED           provisioning
@@ -83,6 +91,10 @@ struct daemon {
 	struct netguard		*ng;
 	struct session		*live;
 	int			 notify_fd;
+	/* A supervisor's request to clear the lockdown, carried out by the
+	 * main thread (under d->lock; clear_cond signals its end). */
+	struct guard_clear_req	*clear_req;
+	pthread_cond_t		 clear_cond;
 };
 
 /* One client connection, served by its own thread. */
@@ -160,8 +172,11 @@ int guard_incident_locked(struct daemon *d, uint8_t level,
     const char *source, const char *reporter, const char *summary,
     uint32_t *id);
 /* Clears a lockdown (a supervisor's session); refuses while the condition
- * lasts, with why. */
+ * lasts, with why. The main thread does the work (guard_on_notify). */
 int guard_clear(struct daemon *d, struct session *s, char *why,
     size_t whylen);
+/* The main thread's side of the notify eventfd: a pending clear, then the
+ * state pushed to watchers. */
+void guard_on_notify(struct daemon *d);
 
 #endif /* MATKIOSK_DAEMON_H */

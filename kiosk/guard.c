@@ -246,19 +246,24 @@ start_evidence(struct daemon *d, uint32_t id)
 
 /* ---- lockdown ---- */
 
-static void
+/* Returns 1 when the machine just entered lockdown. A violation already
+ * recorded (the fast path and the rescan see the same link) is not logged
+ * twice; a different one during a lockdown is. */
+static int
 record_violation(struct daemon *d, const char *reason, const char *source)
 {
 	struct logkv kv[1] = { { "reason", reason } };
 	uint32_t id = 0;
 	int first = !d->lockdown;
 
+	if (!first && strcmp(d->lockdown_reason, reason) == 0)
+		return 0;
 	d->lockdown = 1;
 	if (first)
 		snprintf(d->lockdown_reason, sizeof(d->lockdown_reason), "%s",
 		    reason);
 	if (!d->provisioned)
-		return;
+		return first;
 	daemon_log_locked(d, LOG_SEV_KHAN_CAP, "system", "-", source, "", 1,
 	    kv);
 	if (first && guard_incident_locked(d, LOG_SEV_KHAN_CAP, source,
@@ -268,20 +273,24 @@ record_violation(struct daemon *d, const char *reason, const char *source)
 	}
 	if (first && persist_lockdown(d) != 0)
 		diag(LOG_CRIT, "cannot persist the lockdown state");
+	return first;
 }
 
 void
 guard_lockdown(struct daemon *d, const char *reason, const char *source)
 {
 	struct session *s;
+	int first;
 
 	atomic_fetch_add(&d->gen, 1);
 	for (s = d->live; s != NULL; s = s->next)
 		session_wipe_key(s);
 	wipe_workdir(d->conf.work);
 	pthread_mutex_lock(&d->lock);
-	record_violation(d, reason, source);
+	first = record_violation(d, reason, source);
 	pthread_mutex_unlock(&d->lock);
+	if (!first)
+		return;
 	diag(LOG_CRIT, "LOCKDOWN: %s", reason);
 	guard_push_state(d);
 }
@@ -387,6 +396,8 @@ guard_on_event(struct daemon *d)
 	struct netstate st;
 	int violation, changed, r;
 
+	if (d->ng == NULL)
+		return;
 	r = netguard_read(d->ng, &violation, &changed, reason,
 	    sizeof(reason));
 	if (r != 0) {
@@ -411,38 +422,47 @@ guard_on_event(struct daemon *d)
 		guard_lockdown(d, st.reason, "airgap.violation");
 }
 
-int
-guard_clear(struct daemon *d, struct session *s, char *why, size_t whylen)
+/* Main thread. Pending link and address events are taken in first: one
+ * that arrives after the clear must be a new one, not a stale message
+ * about the violation being cleared. */
+static void
+do_clear(struct daemon *d, struct guard_clear_req *rq)
 {
 	struct netstate st;
 	char id[16];
 	int r;
 
-	if (!(s->acct.roles & ROLE_SUPERVISOR)) {
-		snprintf(why, whylen, "only a supervisor may clear a lockdown");
-		return MK_ERR_DENIED;
+	if (d->ng == NULL) {
+		snprintf(rq->why, sizeof(rq->why), "the air-gap guard is not "
+		    "running");
+		rq->result = MK_ERR_LOCKED;
+		return;
 	}
-	/* A fresh scan of our own: the condition must be gone now. */
+	guard_on_event(d);
 	if ((r = netguard_scan(d->ng, &st)) != 0) {
-		snprintf(why, whylen, "cannot scan the network: %s",
-		    mkerr_str(r));
-		return r;
+		snprintf(rq->why, sizeof(rq->why), "cannot scan the network: "
+		    "%s", mkerr_str(r));
+		rq->result = r;
+		return;
 	}
 	if (st.violation) {
-		snprintf(why, whylen, "the condition persists: %s", st.reason);
-		return MK_ERR_LOCKED;
+		snprintf(rq->why, sizeof(rq->why), "the condition persists: %s",
+		    st.reason);
+		rq->result = MK_ERR_LOCKED;
+		return;
 	}
 	pthread_mutex_lock(&d->lock);
 	if (!d->lockdown) {
-		pthread_mutex_unlock(&d->lock);
-		snprintf(why, whylen, "the machine is not in lockdown");
-		return MK_ERR_USAGE;
+		snprintf(rq->why, sizeof(rq->why), "the machine is not in "
+		    "lockdown");
+		r = MK_ERR_USAGE;
+		goto out;
 	}
 	snprintf(id, sizeof(id), "%" PRIu32, d->lockdown_incident);
 	struct logkv kv[2] = { { "incident", id },
 	    { "reason", d->lockdown_reason } };
-	if ((r = daemon_log_locked(d, LOG_SEV_CAO, s->acct.name, "supervisor",
-	    "lockdown.clear", "", 2, kv)) == 0 &&
+	if ((r = daemon_log_locked(d, LOG_SEV_CAO, rq->s->acct.name,
+	    "supervisor", "lockdown.clear", "", 2, kv)) == 0 &&
 	    (unlink(d->sd.lockdown) == 0 || errno == ENOENT)) {
 		d->lockdown = 0;
 		d->lockdown_reason[0] = '\0';
@@ -450,10 +470,61 @@ guard_clear(struct daemon *d, struct session *s, char *why, size_t whylen)
 		d->net = st;
 	} else if (r == 0)
 		r = mkerr_from_errno(errno);
-	pthread_mutex_unlock(&d->lock);
 	if (r != 0)
-		snprintf(why, whylen, "%s", mkerr_str(r));
-	else
-		daemon_notify(d);
-	return r;
+		snprintf(rq->why, sizeof(rq->why), "%s", mkerr_str(r));
+ out:
+	pthread_mutex_unlock(&d->lock);
+	rq->result = r;
+}
+
+int
+guard_clear(struct daemon *d, struct session *s, char *why, size_t whylen)
+{
+	struct guard_clear_req rq;
+
+	if (!(s->acct.roles & ROLE_SUPERVISOR)) {
+		snprintf(why, whylen, "only a supervisor may clear a lockdown");
+		return MK_ERR_DENIED;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.s = s;
+	pthread_mutex_lock(&d->lock);
+	while (d->clear_req != NULL && !d->stopping)
+		pthread_cond_wait(&d->clear_cond, &d->lock);
+	if (d->stopping) {
+		pthread_mutex_unlock(&d->lock);
+		snprintf(why, whylen, "the daemon is stopping");
+		return MK_ERR_CLOSED;
+	}
+	d->clear_req = &rq;
+	pthread_mutex_unlock(&d->lock);
+	daemon_notify(d);
+	pthread_mutex_lock(&d->lock);
+	while (!rq.done)
+		pthread_cond_wait(&d->clear_cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	snprintf(why, whylen, "%s", rq.why);
+	return rq.result;
+}
+
+void
+guard_on_notify(struct daemon *d)
+{
+	struct guard_clear_req *rq;
+	uint64_t v;
+
+	if (read(d->notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&d->lock);
+	rq = d->clear_req;
+	pthread_mutex_unlock(&d->lock);
+	if (rq != NULL) {
+		do_clear(d, rq);
+		pthread_mutex_lock(&d->lock);
+		rq->done = 1;
+		d->clear_req = NULL;
+		pthread_cond_broadcast(&d->clear_cond);
+		pthread_mutex_unlock(&d->lock);
+	}
+	guard_push_state(d);
 }

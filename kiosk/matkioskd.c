@@ -360,12 +360,9 @@ run_loop(struct loop *lp)
 			if (lp->d->ng != NULL &&
 			    ev[i].data.fd == netguard_fd(lp->d->ng))
 				guard_on_event(lp->d);
-			else if (ev[i].data.fd == lp->d->notify_fd) {
-				uint64_t v;
-
-				if (read(lp->d->notify_fd, &v, sizeof(v)) > 0)
-					guard_push_state(lp->d);
-			} else if (ev[i].data.fd == lp->listenfd)
+			else if (ev[i].data.fd == lp->d->notify_fd)
+				guard_on_notify(lp->d);
+			else if (ev[i].data.fd == lp->listenfd)
 				accept_client(lp);
 			else if (ev[i].data.fd == lp->timerfd)
 				on_timer(lp);
@@ -442,6 +439,18 @@ shutdown_daemon(struct loop *lp)
 
 	close(lp->listenfd);
 	unlink(d->conf.socket);
+	/* A session waiting for the main thread to clear a lockdown is
+	 * answered now: the main thread will not do it any more. */
+	pthread_mutex_lock(&d->lock);
+	if (d->clear_req != NULL) {
+		snprintf(d->clear_req->why, sizeof(d->clear_req->why),
+		    "the daemon is stopping");
+		d->clear_req->result = MK_ERR_CLOSED;
+		d->clear_req->done = 1;
+		d->clear_req = NULL;
+	}
+	pthread_cond_broadcast(&d->clear_cond);
+	pthread_mutex_unlock(&d->lock);
 	reap_clients(lp, 1);
 	/* An evidence snapshot still being copied is let finish. */
 	for (int i = 0; i < 300 && atomic_load(&d->evidence_running) > 0; i++)
@@ -499,6 +508,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.clear_cond, NULL);
 	memset(&lp, 0, sizeof(lp));
 	lp.d = &d;
 	lp.listenfd = -1;
