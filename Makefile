@@ -137,16 +137,20 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.h)
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.h usbguard/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(GCRYPT_LIBS)
 
 bench: $(call DEPS_STAMP,bench)
-	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto
+	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
+	    $(BUILD)/bench_airgap
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/bench_airgap: $(call obj,tests/bench/bench_airgap.c) $(LIBCOMMON)
+$(BUILD)/bench_crypto $(BUILD)/bench_airgap:
+	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
 
 run: $(call DEPS_STAMP,run)
