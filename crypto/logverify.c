@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -490,10 +491,41 @@ max_segno(const char *logdir, uint32_t *n)
 	return 0;
 }
 
+/*
+ * Segments are mapped and read in place rather than copied through the
+ * window (the copy was a tenth of the verifier's time). Mapping needs the
+ * file not to shrink meanwhile: logverify.h makes that the caller's duty
+ * (no writer during verification). Where mapping fails, the window is used.
+ */
+static int
+map_segment(struct segrd *rd, void **map, size_t *maplen)
+{
+	struct stat sb;
+	void *p;
+
+	*map = NULL;
+	if (fstat(rd->fd, &sb) != 0 || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > SIZE_MAX)
+		return -1;
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, rd->fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	*map = p;
+	*maplen = (size_t)sb.st_size;
+	rd->data = p;
+	rd->start = 0;
+	rd->end = *maplen;
+	rd->eof = 1;
+	return 0;
+}
+
 static int
 dir_segment(struct vstate *st, int dfd, uint32_t segno, int last,
     uint8_t *buf)
 {
+	void *map = NULL;
+	size_t maplen = 0;
 	struct segrd rd;
 	char name[16];
 	int r;
@@ -512,8 +544,15 @@ dir_segment(struct vstate *st, int dfd, uint32_t segno, int last,
 		    "segment file missing (deleted)" : "cannot open: %s",
 		    mkerr_str(r));
 	} else {
+		if (map_segment(&rd, &map, &maplen) == 0) {
+			close(rd.fd);
+			rd.fd = -1;
+		}
 		r = verify_segment(st, &rd, last);
-		close(rd.fd);
+		if (map != NULL)
+			munmap(map, maplen);
+		if (rd.fd >= 0)
+			close(rd.fd);
 	}
 	/* st->name points into this frame; the report keeps its own copy. */
 	st->name = NULL;

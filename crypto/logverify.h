@@ -34,7 +34,9 @@ struct logverify_report {
 /* Called for every record that verified, in order; non-zero stops. */
 typedef int (*logverify_cb)(const struct logrec *rec, void *arg);
 
-/* 0 if the whole log verifies; otherwise the error, with rep filled in. */
+/* 0 if the whole log verifies; otherwise the error, with rep filled in.
+ * Segments are memory-mapped: nothing may append to or cut the log while
+ * it is verified (matverify reads a copy; the daemon holds its log lock). */
 int logverify_dir(const char *logdir, const uint8_t k0[32],
     logverify_cb cb, void *arg, struct logverify_report *rep);
 
