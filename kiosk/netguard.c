@@ -302,6 +302,49 @@ scan_radios(struct netguard *ng, struct netstate *st)
 	closedir(d);
 }
 
+/* 1 if the directory holds an entry starting with prefix. */
+static int
+has_entry(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL)
+		found = strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return found;
+}
+
+/* Bluetooth controllers (HCI). One with an rfkill switch is already among
+ * the rfkill radios; one without can never be blocked, so it is listed as
+ * an unblocked radio: a violation. */
+static void
+scan_hci(struct netguard *ng, struct netstate *st)
+{
+	char dir[300], sub[600];
+	struct dirent *de;
+	struct radio *rd;
+	DIR *d;
+
+	if (mkfs_path(dir, sizeof(dir), "%s/class/bluetooth", ng->sysfs) != 0 ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && st->nradios < NETSTATE_RADIOS_MAX) {
+		if (strncmp(de->d_name, "hci", 3) != 0 ||
+		    mkfs_path(sub, sizeof(sub), "%s/%s", dir, de->d_name) != 0 ||
+		    has_entry(sub, "rfkill"))
+			continue;
+		rd = &st->radios[st->nradios++];
+		snprintf(rd->name, sizeof(rd->name), "%.31s", de->d_name);
+		snprintf(rd->type, sizeof(rd->type), "bluetooth-hci");
+		rd->soft = rd->hard = 0;
+	}
+	closedir(d);
+}
+
 static void
 mark_wireless(struct netguard *ng, struct netstate *st)
 {
@@ -354,6 +397,7 @@ netguard_scan(struct netguard *ng, struct netstate *st)
 		return r;
 	mark_wireless(ng, st);
 	scan_radios(ng, st);
+	scan_hci(ng, st);
 	netstate_evaluate(st);
 	if (!st->violation && (st->nifs == NETSTATE_IFS_MAX ||
 	    st->naddrs == NETSTATE_ADDRS_MAX)) {

@@ -5,7 +5,8 @@
  *
  * Violations: a non-loopback link that is administratively up; any address
  * outside 127.0.0.0/8 and ::1 (on any link, lo included); an rfkill radio
- * that is neither soft- nor hard-blocked; an overrun of the event socket
+ * that is neither soft- nor hard-blocked; a Bluetooth controller (HCI)
+ * with no rfkill switch at all; an overrun of the event socket
  * (events were lost, so the state is unknown until a fresh scan).
  * A non-loopback link that exists but is down is allowed and shown.
  */
