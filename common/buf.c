@@ -268,6 +268,26 @@ mkrd_bstr(struct mkrd *r, size_t max, const uint8_t **out, size_t *len)
 	return 0;
 }
 
+int
+mkrd_cstr(struct mkrd *r, char *out, size_t size)
+{
+	const uint8_t *p;
+	size_t len;
+	int e;
+
+	if (size == 0)
+		return MK_ERR_ARGUMENT;
+	out[0] = '\0';
+	if ((e = mkrd_bstr(r, size - 1, &p, &len)) != 0)
+		return e;
+	if (memchr(p, '\0', len) != NULL)
+		return MK_ERR_FORMAT;
+	if (len > 0)
+		memcpy(out, p, len);
+	out[len] = '\0';
+	return 0;
+}
+
 void
 mk_put_be16(uint8_t *p, uint16_t v)
 {

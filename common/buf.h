@@ -51,6 +51,10 @@ int mkrd_u32(struct mkrd *r, uint32_t *v);
 int mkrd_u64(struct mkrd *r, uint64_t *v);
 /* A bstr no longer than max; *out points into the reader's bytes. */
 int mkrd_bstr(struct mkrd *r, size_t max, const uint8_t **out, size_t *len);
+/* A bstr copied into out (size bytes, NUL-terminated): MK_ERR_TOO_LARGE if
+ * it does not fit, MK_ERR_FORMAT if it holds a NUL (which would silently
+ * cut a name short). */
+int mkrd_cstr(struct mkrd *r, char *out, size_t size);
 
 void mk_put_be16(uint8_t *p, uint16_t v);
 void mk_put_be32(uint8_t *p, uint32_t v);

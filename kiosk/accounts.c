@@ -93,31 +93,15 @@ accounts_add(struct accounts *a, const struct account *acct)
 }
 
 static int
-read_str(struct mkrd *r, char *out, size_t max)
-{
-	const uint8_t *p;
-	size_t len;
-	int e;
-
-	if ((e = mkrd_bstr(r, max, &p, &len)) != 0)
-		return e;
-	if (memchr(p, '\0', len) != NULL)
-		return MK_ERR_FORMAT;	/* would cut the name short */
-	if (len > 0)
-		memcpy(out, p, len);
-	out[len] = '\0';
-	return 0;
-}
-
-static int
 parse_one(struct mkrd *r, struct account *acct)
 {
 	uint64_t created;
 	int e;
 
 	memset(acct, 0, sizeof(*acct));
-	if ((e = read_str(r, acct->name, ACCOUNT_NAME_MAX)) != 0 ||
-	    (e = read_str(r, acct->full_name, ACCOUNT_FULLNAME_MAX)) != 0 ||
+	if ((e = mkrd_cstr(r, acct->name, sizeof(acct->name))) != 0 ||
+	    (e = mkrd_cstr(r, acct->full_name,
+	    sizeof(acct->full_name))) != 0 ||
 	    (e = mkrd_u32(r, &acct->roles)) != 0 ||
 	    (e = mkrd_u64(r, &created)) != 0 ||
 	    (e = mkrd_u8(r, &acct->flags)) != 0)

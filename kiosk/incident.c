@@ -166,23 +166,6 @@ incidents_update(struct incidents *r, uint32_t id, uint8_t state,
 }
 
 static int
-read_str(struct mkrd *rd, char *out, size_t size)
-{
-	const uint8_t *p;
-	size_t len;
-	int e;
-
-	if ((e = mkrd_bstr(rd, size - 1, &p, &len)) != 0)
-		return e;
-	if (memchr(p, '\0', len) != NULL)
-		return MK_ERR_FORMAT;
-	if (len > 0)
-		memcpy(out, p, len);
-	out[len] = '\0';
-	return 0;
-}
-
-static int
 parse_one(struct mkrd *rd, struct incident *inc)
 {
 	uint64_t opened, updated;
@@ -194,10 +177,10 @@ parse_one(struct mkrd *rd, struct incident *inc)
 	    (e = mkrd_u8(rd, &inc->state)) != 0 ||
 	    (e = mkrd_u64(rd, &opened)) != 0 ||
 	    (e = mkrd_u64(rd, &updated)) != 0 ||
-	    (e = read_str(rd, inc->source, sizeof(inc->source))) != 0 ||
-	    (e = read_str(rd, inc->reporter, sizeof(inc->reporter))) != 0 ||
-	    (e = read_str(rd, inc->summary, sizeof(inc->summary))) != 0 ||
-	    (e = read_str(rd, inc->notes, sizeof(inc->notes))) != 0)
+	    (e = mkrd_cstr(rd, inc->source, sizeof(inc->source))) != 0 ||
+	    (e = mkrd_cstr(rd, inc->reporter, sizeof(inc->reporter))) != 0 ||
+	    (e = mkrd_cstr(rd, inc->summary, sizeof(inc->summary))) != 0 ||
+	    (e = mkrd_cstr(rd, inc->notes, sizeof(inc->notes))) != 0)
 		return e;
 	inc->opened = (int64_t)opened;
 	inc->updated = (int64_t)updated;
