@@ -277,16 +277,32 @@ h_doc_list(struct session *s, const struct mkmsg *m)
 	(void)m;
 	if ((r = check_doc_access(s)) != 0)
 		return refused(r);
+	struct vault_doc doc;
 	const uint8_t *mk;
+	char **ids = NULL;
+	size_t n = 0, i;
 
 	if (session_log(s, LOG_SEV_INFO, "doc.list", "", 0, NULL) != 0)
 		return reply_err(s, MK_ERR_LOG, NULL);
-	/* The key is held for the whole listing (one header per document);
-	 * a lockdown waits for it, which is short. */
-	if ((mk = session_key_get(s)) == NULL)
-		return reply_err(s, MK_ERR_LOCKED, "the vault key was wiped");
-	r = vault_list(s->d->vault, mk, list_one, s);
-	session_key_put(s);
+	if ((r = vault_ids(s->d->vault, &ids, &n)) != 0) {
+		vault_ids_free(ids, n);
+		return reply_err(s, r, NULL);
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		/* The key is held for one header at a time and never across
+		 * a send: a slow client must not delay a lockdown's wipe. */
+		if ((mk = session_key_get(s)) == NULL) {
+			r = MK_ERR_LOCKED;
+			break;
+		}
+		doc.err = vault_describe(s->d->vault, mk, ids[i], &doc);
+		session_key_put(s);
+		r = list_one(&doc, s);
+		mk_wipe(&doc, sizeof(doc));
+	}
+	vault_ids_free(ids, n);
+	if (r == MK_ERR_LOCKED)
+		return reply_err(s, r, "the vault key was wiped (lockdown)");
 	if (r != 0)
 		return r;
 	return reply_ok(s);

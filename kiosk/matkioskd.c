@@ -452,9 +452,13 @@ shutdown_daemon(struct loop *lp)
 	pthread_cond_broadcast(&d->clear_cond);
 	pthread_mutex_unlock(&d->lock);
 	reap_clients(lp, 1);
-	/* An evidence snapshot still being copied is let finish. */
-	for (int i = 0; i < 300 && atomic_load(&d->evidence_running) > 0; i++)
+	/* An evidence snapshot still being copied is let finish: it logs
+	 * when done, so the log must outlive it. */
+	for (int i = 0; atomic_load(&d->evidence_running) > 0; i++) {
+		if (i == 100)
+			diag(LOG_WARNING, "waiting for an evidence snapshot");
 		usleep(10000);
+	}
 	pthread_mutex_lock(&d->lock);
 	if (d->log != NULL) {
 		daemon_log_locked(d, LOG_SEV_INFO, "system", "-", "daemon.stop",

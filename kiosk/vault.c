@@ -325,9 +325,9 @@ open_header(int fd, const uint8_t *mk, struct vault_doc *doc,
 	return docfmt_dec_new(mk, hdr, info.header_len, &doc->meta, dec);
 }
 
-static int
-describe(struct vault *v, const uint8_t *mk, const char *id,
-    struct vault_doc *doc)
+int
+vault_describe(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
+    const char *id, struct vault_doc *doc)
 {
 	struct docfmt_dec *dec = NULL;
 	uint64_t len;
@@ -351,8 +351,8 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
-collect_ids(struct vault *v, char ***ids, size_t *n)
+int
+vault_ids(struct vault *v, char ***ids, size_t *n)
 {
 	struct dirent *de;
 	char **list = NULL, **nl, id[VAULT_ID_HEX + 1];
@@ -395,26 +395,14 @@ collect_ids(struct vault *v, char ***ids, size_t *n)
 	return r;
 }
 
-int
-vault_list(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
-    vault_list_cb cb, void *arg)
+void
+vault_ids_free(char **ids, size_t n)
 {
-	struct vault_doc doc;
-	char **ids;
-	size_t n, i;
-	int r;
+	size_t i;
 
-	r = collect_ids(v, &ids, &n);
-	for (i = 0; i < n; i++) {
-		if (r == 0) {
-			doc.err = describe(v, mk, ids[i], &doc);
-			r = cb(&doc, arg);
-		}
+	for (i = 0; i < n; i++)
 		free(ids[i]);
-	}
 	free(ids);
-	mk_wipe(&doc, sizeof(doc));
-	return r;
 }
 
 int

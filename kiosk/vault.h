@@ -49,11 +49,12 @@ int vault_import_commit(struct vault_import *im, uint64_t *size,
 /* Discards the import; accepts NULL. */
 void vault_import_abort(struct vault_import *im);
 
-typedef int (*vault_list_cb)(const struct vault_doc *doc, void *arg);
-/* Every document, in id order; one that does not open is still listed,
- * with err set. */
-int vault_list(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
-    vault_list_cb cb, void *arg);
+/* The ids of every document, sorted; free with vault_ids_free. */
+int vault_ids(struct vault *v, char ***ids, size_t *n);
+void vault_ids_free(char **ids, size_t n);
+/* Opens id's header with mk to describe it (quick: no body is read). */
+int vault_describe(struct vault *v, const uint8_t mk[DOCFMT_KEY_LEN],
+    const char *id, struct vault_doc *doc);
 
 /* Opens id: reads and authenticates its header with mk (quick; the only
  * use of mk), describing it in doc. */
