@@ -89,6 +89,10 @@ struct daemon {
 	/* Main thread only: the guard, the live sessions, the eventfd that
 	 * session threads write to when watchers must be told something. */
 	struct netguard		*ng;
+	/* The USB guard (kiosk/usbguardd.h): set by the main thread at
+	 * start; its device table and usb_fail are read under d->lock. */
+	struct usbd		*usb;
+	char			 usb_fail[256];
 	struct session		*live;
 	int			 notify_fd;
 	/* A supervisor's request to clear the lockdown, carried out by the

@@ -35,6 +35,7 @@
 #include "crypto/auditlog.h"
 #include "crypto/cry.h"
 #include "daemon.h"
+#include "usbguardd.h"
 
 struct client {
 	struct session	 s;
@@ -319,7 +320,9 @@ setup_loop(struct loop *lp)
 	    add_fd(lp->epfd, lp->listenfd) != 0 ||
 	    add_fd(lp->epfd, lp->d->notify_fd) != 0 ||
 	    (lp->d->ng != NULL &&
-	    add_fd(lp->epfd, netguard_fd(lp->d->ng)) != 0))
+	    add_fd(lp->epfd, netguard_fd(lp->d->ng)) != 0) ||
+	    (usbd_fd(lp->d->usb) >= 0 &&
+	    add_fd(lp->epfd, usbd_fd(lp->d->usb)) != 0))
 		return mkerr_from_errno(errno);
 	return 0;
 }
@@ -360,6 +363,8 @@ run_loop(struct loop *lp)
 			if (lp->d->ng != NULL &&
 			    ev[i].data.fd == netguard_fd(lp->d->ng))
 				guard_on_event(lp->d);
+			else if (ev[i].data.fd == usbd_fd(lp->d->usb))
+				usbd_on_event(lp->d);
 			else if (ev[i].data.fd == lp->d->notify_fd)
 				guard_on_notify(lp->d);
 			else if (ev[i].data.fd == lp->listenfd)
@@ -466,6 +471,12 @@ shutdown_daemon(struct loop *lp)
 	pthread_mutex_unlock(&d->lock);
 	netguard_free(d->ng);
 	d->ng = NULL;
+	/* Devices keep the state we gave them: stopping must not open
+	 * the machine (fail closed). */
+	pthread_mutex_lock(&d->lock);
+	usbd_free(d->usb);
+	d->usb = NULL;
+	pthread_mutex_unlock(&d->lock);
 }
 
 int
@@ -517,6 +528,8 @@ main(int argc, char **argv)
 	/* The air-gap guard runs before any client can connect: a machine
 	 * that starts with a link up never unlocks. */
 	guard_start(&d);
+	/* Likewise the USB guard: no device is usable before it decided. */
+	usbd_start(&d);
 	if ((r = open_listener(&lp)) != 0) {
 		diag(LOG_CRIT, "socket %s: %s", d.conf.socket, mkerr_str(r));
 		return 1;
