@@ -365,8 +365,10 @@ run_loop(struct loop *lp)
 				guard_on_event(lp->d);
 			else if (ev[i].data.fd == usbd_fd(lp->d->usb))
 				usbd_on_event(lp->d);
-			else if (ev[i].data.fd == lp->d->notify_fd)
+			else if (ev[i].data.fd == lp->d->notify_fd) {
 				guard_on_notify(lp->d);
+				usbd_on_notify(lp->d);
+			}
 			else if (ev[i].data.fd == lp->listenfd)
 				accept_client(lp);
 			else if (ev[i].data.fd == lp->timerfd)
@@ -455,6 +457,9 @@ shutdown_daemon(struct loop *lp)
 		d->clear_req = NULL;
 	}
 	pthread_cond_broadcast(&d->clear_cond);
+	/* So does a session waiting for USB devices to be decided again. */
+	d->usb_done = d->usb_want;
+	pthread_cond_broadcast(&d->usb_cond);
 	pthread_mutex_unlock(&d->lock);
 	reap_clients(lp, 1);
 	/* An evidence snapshot still being copied is let finish. */
@@ -520,6 +525,7 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.clear_cond, NULL);
+	pthread_cond_init(&d.usb_cond, NULL);
 	memset(&lp, 0, sizeof(lp));
 	lp.d = &d;
 	lp.listenfd = -1;

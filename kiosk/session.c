@@ -349,6 +349,12 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_incident_report(s, m);
 	case MSG_INCIDENT_UPDATE:
 		return h_incident_update(s, m);
+	case MSG_USB_LIST:
+		return h_usb_list(s, m);
+	case MSG_USB_REGISTER:
+		return h_usb_register(s, m);
+	case MSG_USB_UNREGISTER:
+		return h_usb_unregister(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:

@@ -500,3 +500,87 @@ usbd_status_locked(const struct daemon *d, char *out, size_t outlen)
 	if (n < 0 || (size_t)n >= outlen)
 		snprintf(out, outlen, "%s", g == NULL ? "failed" : "running");
 }
+
+void
+usbd_on_notify(struct daemon *d)
+{
+	uint64_t want;
+
+	pthread_mutex_lock(&d->lock);
+	want = d->usb_want;
+	pthread_mutex_unlock(&d->lock);
+	if (d->usb != NULL && want != d->usb_done) {
+		usbrules_free(d->usb->rules);
+		d->usb->rules = NULL;
+		load_rules(d->usb, d->conf.usb_rules);
+		if (d->usb->rules_why[0] != '\0')
+			diag(LOG_ERR, "usb: %s", d->usb->rules_why);
+		scan(d, 0);
+	}
+	pthread_mutex_lock(&d->lock);
+	d->usb_done = want;
+	pthread_cond_broadcast(&d->usb_cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+usbd_redecide(struct daemon *d)
+{
+	uint64_t one = 1, mine;
+
+	pthread_mutex_lock(&d->lock);
+	mine = ++d->usb_want;
+	pthread_mutex_unlock(&d->lock);
+	if (write(d->notify_fd, &one, sizeof(one)) < 0)
+		diag(LOG_ERR, "usb: cannot wake the main thread");
+	pthread_mutex_lock(&d->lock);
+	while (d->usb_done < mine && !d->stopping)
+		pthread_cond_wait(&d->usb_cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+}
+
+int
+usbd_read_device(const char *port, struct usbdev **out)
+{
+	struct udev *udev = NULL;
+	struct udev_device *ud = NULL;
+	struct usbdev *u = NULL;
+	int r = MK_ERR_NOT_FOUND;
+
+	*out = NULL;
+	if ((udev = udev_new()) == NULL) {
+		r = MK_ERR_SYSTEM;
+		goto out;
+	}
+	ud = udev_device_new_from_subsystem_sysname(udev, "usb", port);
+	if (ud == NULL || udev_device_get_devtype(ud) == NULL ||
+	    strcmp(udev_device_get_devtype(ud), "usb_device") != 0)
+		goto out;
+	if ((u = usbdev_new()) == NULL) {
+		r = MK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = fill_device(u, ud)) != 0)
+		goto out;
+	*out = u;
+	u = NULL;
+out:
+	usbdev_free(u);
+	if (ud != NULL)
+		udev_device_unref(ud);
+	if (udev != NULL)
+		udev_unref(udev);
+	return r;
+}
+
+size_t
+usbd_count_locked(const struct daemon *d)
+{
+	return d->usb != NULL ? d->usb->n : 0;
+}
+
+const struct usbd_entry *
+usbd_entry_locked(const struct daemon *d, size_t i)
+{
+	return d->usb != NULL && i < d->usb->n ? &d->usb->dev[i] : NULL;
+}

@@ -45,6 +45,24 @@ int usbd_fd(const struct usbd *u);
 void usbd_on_event(struct daemon *d);
 /* Frees the guard; devices keep their state. Accepts NULL. */
 void usbd_free(struct usbd *u);
+/* The main thread's side of the notify eventfd: reloads the rules and
+ * decides every present device again when a session asked for it. */
+void usbd_on_notify(struct daemon *d);
+/* A session thread's request to reload the rules and decide again;
+ * returns once the main thread has done it (or the daemon stops). */
+void usbd_redecide(struct daemon *d);
+
+/* The present device of that kernel name, read from sysfs through a
+ * private udev context (any thread): MK_ERR_NOT_FOUND if absent. The
+ * caller frees it with usbdev_free. */
+struct usbdev;
+int usbd_read_device(const char *port, struct usbdev **out);
+
+/* The device table (d->lock held); i < usbd_count_locked. */
+size_t usbd_count_locked(const struct daemon *d);
+const struct usbd_entry *usbd_entry_locked(const struct daemon *d,
+    size_t i);
+
 /* "running, N devices" or "failed: why" (d->lock held). */
 void usbd_status_locked(const struct daemon *d, char *out, size_t outlen);
 

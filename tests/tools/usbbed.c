@@ -11,7 +11,9 @@
  *                               uevent for SYSPATH ("/sys/devices/...")
  *   change SYSPATH              a "change" uevent
  * usbbed forwards SIGTERM and SIGINT to the command and exits with its
- * status once it has ended.
+ * status once it has ended. The bed's directory is left behind, so that
+ * the test can read what the daemon wrote after it stopped: the test
+ * removes it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +26,8 @@
 #include <umockdev.h>
 
 static volatile sig_atomic_t child_pid;
+/* Reachable to the end, for the leak checker: see main. */
+static UMockdevTestbed *bed;
 
 static void
 forward(int sig)
@@ -120,7 +124,6 @@ int
 main(int argc, char **argv)
 {
 	struct sigaction sa;
-	UMockdevTestbed *tb;
 	int i, status;
 
 	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -129,11 +132,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: usbbed ROOTFILE FILE... -- cmd...\n");
 		return 2;
 	}
-	tb = umockdev_testbed_new();
+	bed = umockdev_testbed_new();
 	for (int j = 2; j < i; j++)
-		if (load(tb, argv[j]) != 0)
+		if (load(bed, argv[j]) != 0)
 			return 1;
-	if (write_root(tb, argv[1]) != 0)
+	if (write_root(bed, argv[1]) != 0)
 		return 1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward;
@@ -145,7 +148,7 @@ main(int argc, char **argv)
 	child_pid = spawn(argv + i + 1);
 	if (child_pid < 0)
 		return 1;
-	status = serve(tb, (pid_t)child_pid);
-	g_object_unref(tb);
+	status = serve(bed, (pid_t)child_pid);
+	/* No g_object_unref: it would remove the directory. */
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -32,9 +32,13 @@ PRESENT = [
     ("2-3", "badusb-twocfg.bin"),
     ("2-4", "phone-mtp-adb.bin"),
 ]
-PLUG = [("1-8", "mouse-m90.bin", "plug-mouse"),
-        ("1-9", "eth-gadget-ecm.bin", "plug-ecm"),
-        ("2-5", "phone-rndis-ef.bin", "plug-rndis")]
+PLUG = [("1-8", "mouse-m90.bin", "plug-mouse", None),
+        ("1-9", "eth-gadget-ecm.bin", "plug-ecm", None),
+        ("2-5", "phone-rndis-ef.bin", "plug-rndis", None),
+        # The registered stick's model with another serial: a clone (or
+        # the same model bought twice) is not registered.
+        ("2-6", "stick-sandisk.bin", "plug-clone", "4C530001230517118284"),
+        ("2-7", "badusb-composite.bin", "plug-badusb", None)]
 
 
 def load_strings():
@@ -100,11 +104,13 @@ def main():
     blocks.sort(key=lambda b: -b.split("\n")[0].count("/"))
     with open(os.path.join(HERE, "bed.umockdev"), "w") as f:
         f.write("\n".join(blocks + roots(rows)))
-    for i, (sysname, name, out) in enumerate(PLUG):
+    for i, (sysname, name, out, serial) in enumerate(PLUG):
         bus = int(sysname.split("-")[0])
+        strings = rows[name]
+        if serial is not None:
+            strings = strings[:2] + (serial,) + strings[3:]
         with open(os.path.join(HERE, out + ".umockdev"), "w") as f:
-            f.write(block(syspath(sysname), bus, 40 + i, name, rows[name],
-                          0))
+            f.write(block(syspath(sysname), bus, 40 + i, name, strings, 0))
     return 0
 
 
