@@ -4,7 +4,8 @@
  *   matkioskd [-c FILE] [-f]
  *
  * The main thread runs the event loop (signalfd, a timerfd for the log's
- * epoch, the listening socket); each client is served by its own thread.
+ * epoch, the listening socket, rtnetlink, the udev monitor); each client
+ * is served by its own thread. SIGHUP reloads the USB rules file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -345,6 +346,19 @@ on_timer(struct loop *lp)
 	reap_clients(lp, 0);
 }
 
+/* SIGHUP: the IT officer edited the USB rules file. */
+static void
+on_signal(struct loop *lp, uint32_t signo)
+{
+	if (signo == SIGHUP) {
+		diag(LOG_INFO, "SIGHUP: reloading the USB rules");
+		usbd_reload(lp->d);
+		return;
+	}
+	diag(LOG_INFO, "signal %u: shutting down", signo);
+	lp->d->stopping = 1;
+}
+
 static int
 run_loop(struct loop *lp)
 {
@@ -374,12 +388,8 @@ run_loop(struct loop *lp)
 			else if (ev[i].data.fd == lp->timerfd)
 				on_timer(lp);
 			else if (ev[i].data.fd == lp->sigfd &&
-			    read(lp->sigfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP) {
-				diag(LOG_INFO, "signal %u: shutting down",
-				    si.ssi_signo);
-				lp->d->stopping = 1;
-			}
+			    read(lp->sigfd, &si, sizeof(si)) == sizeof(si))
+				on_signal(lp, si.ssi_signo);
 		}
 		reap_clients(lp, 0);
 	}

@@ -502,6 +502,25 @@ usbd_status_locked(const struct daemon *d, char *out, size_t outlen)
 }
 
 void
+usbd_reload(struct daemon *d)
+{
+	struct usbrules *old;
+
+	if (d->usb == NULL)
+		return;
+	/* Swapped under the lock: status reads rules_why and the count. */
+	pthread_mutex_lock(&d->lock);
+	old = d->usb->rules;
+	d->usb->rules = NULL;
+	load_rules(d->usb, d->conf.usb_rules);
+	pthread_mutex_unlock(&d->lock);
+	usbrules_free(old);
+	if (d->usb->rules_why[0] != '\0')
+		diag(LOG_ERR, "usb: %s", d->usb->rules_why);
+	scan(d, 0);
+}
+
+void
 usbd_on_notify(struct daemon *d)
 {
 	uint64_t want;
@@ -509,14 +528,8 @@ usbd_on_notify(struct daemon *d)
 	pthread_mutex_lock(&d->lock);
 	want = d->usb_want;
 	pthread_mutex_unlock(&d->lock);
-	if (d->usb != NULL && want != d->usb_done) {
-		usbrules_free(d->usb->rules);
-		d->usb->rules = NULL;
-		load_rules(d->usb, d->conf.usb_rules);
-		if (d->usb->rules_why[0] != '\0')
-			diag(LOG_ERR, "usb: %s", d->usb->rules_why);
-		scan(d, 0);
-	}
+	if (want != d->usb_done)
+		usbd_reload(d);
 	pthread_mutex_lock(&d->lock);
 	d->usb_done = want;
 	pthread_cond_broadcast(&d->usb_cond);

@@ -45,6 +45,9 @@ int usbd_fd(const struct usbd *u);
 void usbd_on_event(struct daemon *d);
 /* Frees the guard; devices keep their state. Accepts NULL. */
 void usbd_free(struct usbd *u);
+/* Reads the rules file again and decides every present device again
+ * (main thread: SIGHUP, or a session's request). */
+void usbd_reload(struct daemon *d);
 /* The main thread's side of the notify eventfd: reloads the rules and
  * decides every present device again when a session asked for it. */
 void usbd_on_notify(struct daemon *d);

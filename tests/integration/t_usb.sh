@@ -208,5 +208,12 @@ check "broken rules: status says why" \
 reg 1-1.3 2>"$T/reg.err"; rc=$?
 check "broken rules: registration refused until fixed" \
     bash -c "test $rc -eq 1 && grep -q 'does not parse' '$T/reg.err'"
+sed -i '/labl/d' "$T/usb.rules"
+kill -HUP "$DPID"
+check "fixed rules file, SIGHUP: the registered stick is authorized" \
+    wait_auth 1-1.1 1
+check "fixed rules file, SIGHUP: status no longer complains" \
+    bash -c "'$BIN/matctl' -c '$T/conf' status | grep -q '^usb-guard  *running, 16 devices, 1 rules'"
+expect_auth "after SIGHUP: the composite stays blocked" 1-5 0
 check "daemon stops cleanly" stop_daemon
 check "the log verifies" verify_log

@@ -10,7 +10,7 @@
  *   add FILE.umockdev SYSPATH   adds the devices of FILE, then an "add"
  *                               uevent for SYSPATH ("/sys/devices/...")
  *   change SYSPATH              a "change" uevent
- * usbbed forwards SIGTERM and SIGINT to the command and exits with its
+ * usbbed forwards SIGTERM, SIGINT and SIGHUP to the command and exits with its
  * status once it has ended. The bed's directory is left behind, so that
  * the test can read what the daemon wrote after it stopped: the test
  * removes it.
@@ -142,6 +142,7 @@ main(int argc, char **argv)
 	sa.sa_handler = forward;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	/* No SA_RESTART: the end of the command interrupts fgets. */
 	sa.sa_handler = on_child;
 	sigaction(SIGCHLD, &sa, NULL);
