@@ -163,6 +163,16 @@ out:
 	return r;
 }
 
+/* Appends to a decision's note ("; " between parts); cut if long. */
+static void
+note_add(char *note, size_t notelen, const char *what, const char *why)
+{
+	size_t n = strlen(note);
+
+	snprintf(note + n, notelen - n, "%s%s%s%s", n ? "; " : "", what,
+	    why[0] ? ": " : "", why);
+}
+
 /* Writes the decision where the kernel reads it. A reject is first a
  * block, so that a failed removal still leaves the device unusable. */
 static int
@@ -170,15 +180,17 @@ enforce(const char *sp, enum usbrule_target t, char *note, size_t notelen)
 {
 	int r;
 
-	note[0] = '\0';
 	if (t == USBRULE_ALLOW)
-		return write_attr(sp, "authorized", "1");
-	if ((r = write_attr(sp, "authorized", "0")) != 0)
-		return r;
-	if (t == USBRULE_REJECT && write_attr(sp, "remove", "1") != 0)
-		snprintf(note, notelen, "remove not writable: left "
-		    "unauthorized");
-	return 0;
+		r = write_attr(sp, "authorized", "1");
+	else
+		r = write_attr(sp, "authorized", "0");
+	if (r != 0)
+		note_add(note, notelen, "cannot write authorized",
+		    mkerr_str(r));
+	else if (t == USBRULE_REJECT && write_attr(sp, "remove", "1") != 0)
+		note_add(note, notelen, "remove not writable: left "
+		    "unauthorized", "");
+	return r;
 }
 
 static void
@@ -288,7 +300,7 @@ decide(struct daemon *d, struct udev_device *ud)
 	struct usbpolicy_decision dec;
 	struct usbd_entry e;
 	struct usbdev *u;
-	char note[96] = "";
+	char note[160] = "";
 	int r;
 
 	if ((u = usbdev_new()) == NULL) {
@@ -299,7 +311,7 @@ decide(struct daemon *d, struct udev_device *ud)
 	    (r = fill_parent_hash(u, ud)) != 0) {
 		/* Blocked on what could be read; the reason is kept. */
 		usbdev_parse_descriptors(u, "", 0, NULL, 0);
-		snprintf(note, sizeof(note), "cannot read the device: %s",
+		note_add(note, sizeof(note), "cannot read the device",
 		    mkerr_str(r));
 	}
 	usbpolicy_decide(g->rules, u, &dec);
@@ -309,15 +321,18 @@ decide(struct daemon *d, struct udev_device *ud)
 	if (e.port[0] == '\0')
 		snprintf(e.port, sizeof(e.port), "%s",
 		    udev_device_get_sysname(ud));
-	if (note[0] == '\0' && (r = enforce(udev_device_get_syspath(ud),
-	    dec.target, note, sizeof(note))) != 0)
-		snprintf(note, sizeof(note), "cannot write authorized: %s",
-		    mkerr_str(r));
+	r = enforce(udev_device_get_syspath(ud), dec.target, note,
+	    sizeof(note));
 	pthread_mutex_lock(&d->lock);
 	table_put_locked(g, &e);
 	pthread_mutex_unlock(&d->lock);
 	log_decision(d, &e, &dec, note);
 	usbdev_free(u);
+	/* A device we could not block may be in use: the guard has failed
+	 * at its job. One that is gone (unplugged meanwhile) is not. */
+	if (r != 0 && r != MK_ERR_NOT_FOUND && dec.target != USBRULE_ALLOW)
+		guard_lockdown(d, "USB guard failed: cannot block a USB "
+		    "device", "usb.guard-failed");
 }
 
 /* A missing file is no rules; a broken one is no rules either (only the
@@ -455,6 +470,7 @@ usbd_on_event(struct daemon *d)
 
 	if (d->usb == NULL)
 		return;
+	errno = 0;
 	while ((ud = udev_monitor_receive_device(d->usb->mon)) != NULL) {
 		action = udev_device_get_action(ud);
 		if (action != NULL && strcmp(action, "remove") == 0) {
@@ -466,6 +482,14 @@ usbd_on_event(struct daemon *d)
 		    strcmp(action, "change") == 0))
 			decide(d, ud);
 		udev_device_unref(ud);
+		errno = 0;
+	}
+	/* Events were lost: a device that arrived meanwhile waits
+	 * unauthorized (authorized_default 0), so deciding all again is
+	 * enough. */
+	if (errno == ENOBUFS) {
+		diag(LOG_WARNING, "usb: udev events lost: deciding again");
+		scan(d, 0);
 	}
 }
 

@@ -106,12 +106,35 @@ struct reg_req {
 	char	serial[4 * USBDEV_STR_MAX + 1];
 };
 
+/* A kernel name of a USB device, "usbN" or "B-P[.P]...": it becomes
+ * part of a sysfs path, so nothing else may pass. */
+static int
+valid_port(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n == 0 || n > USBDEV_PORT_MAX)
+		return 0;
+	if (strncmp(p, "usb", 3) == 0)
+		p += 3;
+	else if (strchr(p, '-') == NULL)
+		return 0;
+	for (i = 0; p[i] != '\0'; i++)
+		if (!(p[i] >= '0' && p[i] <= '9') &&
+		    !(i > 0 && (p[i] == '-' || p[i] == '.')))
+			return 0;
+	return i > 0;
+}
+
 static int
 read_fields(const struct mkmsg *m, struct reg_req *q, int full,
     const char **why)
 {
 	*why = "malformed request";
 	if (mkmsg_str(m, F_PORT, q->port, sizeof(q->port)) != 0)
+		return MK_ERR_ARGUMENT;
+	*why = "not a USB device name (as 1-1.2)";
+	if (!valid_port(q->port))
 		return MK_ERR_ARGUMENT;
 	if (!full)
 		return 0;

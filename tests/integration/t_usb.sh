@@ -135,6 +135,9 @@ check "attack: a stick without serial cannot be registered" \
     bash -c "test $rc -eq 1 && grep -q 'without a serial' '$T/reg.err'"
 reg 1-2 2>/dev/null; rc=$?
 check "attack: a network adapter cannot be registered" test $rc -eq 1
+reg ../../block 2>"$T/reg.err"; rc=$?
+check "attack: a path as device name is refused" \
+    bash -c "test $rc -eq 1 && grep -q 'not a USB device name' '$T/reg.err'"
 reg 9-9 2>"$T/reg.err"; rc=$?
 check "a device that is not present cannot be registered" \
     bash -c "test $rc -eq 1 && grep -q 'no such USB device' '$T/reg.err'"
