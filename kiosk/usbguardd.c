@@ -621,3 +621,21 @@ usbd_entry_locked(const struct daemon *d, size_t i)
 {
 	return d->usb != NULL && i < d->usb->n ? &d->usb->dev[i] : NULL;
 }
+
+int
+usbd_check(struct daemon *d, char *why, size_t whylen)
+{
+	if (d->usb == NULL) {
+		pthread_mutex_lock(&d->lock);
+		snprintf(why, whylen, "the USB guard is not running: %s",
+		    d->usb_fail);
+		pthread_mutex_unlock(&d->lock);
+		return MK_ERR_LOCKED;
+	}
+	if (scan(d, 1) != 0) {
+		snprintf(why, whylen, "the USB guard cannot set "
+		    "authorized_default on a root hub");
+		return MK_ERR_LOCKED;
+	}
+	return 0;
+}

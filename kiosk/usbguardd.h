@@ -45,6 +45,10 @@ int usbd_fd(const struct usbd *u);
 void usbd_on_event(struct daemon *d);
 /* Frees the guard; devices keep their state. Accepts NULL. */
 void usbd_free(struct usbd *u);
+/* Before a lockdown is cleared (main thread): 0 if the guard runs and
+ * every root hub is closed (tried again now), else MK_ERR_LOCKED and
+ * why. */
+int usbd_check(struct daemon *d, char *why, size_t whylen);
 /* Reads the rules file again and decides every present device again
  * (main thread: SIGHUP, or a session's request). */
 void usbd_reload(struct daemon *d);

@@ -26,13 +26,14 @@ usb_cleanup() {
 }
 trap 'usb_cleanup; cleanup' EXIT
 
-# Starts the daemon in a fresh bed; commands to the bed go to fd 7.
+# Starts the daemon in a fresh bed (tests/data/usb/${1:-bed}.umockdev);
+# commands to the bed go to fd 7.
 start_bed() {
 	[ -f "$T/conf" ] || write_conf
 	rm -f "$T/root" "$T/bed.in"
 	mkfifo "$T/bed.in" && exec 7<>"$T/bed.in"
 	LD_PRELOAD=libumockdev-preload.so.0 unshare -n \
-	    "$BIN/tests/tools/usbbed" "$T/root" "$DATA/bed.umockdev" -- \
+	    "$BIN/tests/tools/usbbed" "$T/root" "$DATA/${1:-bed}.umockdev" -- \
 	    "$BIN/matkioskd" -c "$T/conf" -f <&7 2>>"$T/daemon.err" &
 	DPID=$!
 	local i
@@ -218,5 +219,17 @@ check "fixed rules file, SIGHUP: the registered stick is authorized" \
 check "fixed rules file, SIGHUP: status no longer complains" \
     bash -c "'$BIN/matctl' -c '$T/conf' status | grep -q '^usb-guard  *running, 16 devices, 1 rules'"
 expect_auth "after SIGHUP: the composite stays blocked" 1-5 0
+check "daemon stops cleanly" stop_daemon
+
+# --- a root hub that cannot be closed: fail closed, lockdown ---
+check "daemon starts with a root hub that cannot be closed" start_bed bed-stuck
+check "lockdown, with the USB guard's reason" \
+    bash -c "'$BIN/matctl' -c '$T/conf' status | grep -q '^lockdown  *USB guard failed: cannot set authorized_default'"
+check "usb.guard-failed logged, Khẩn cấp" \
+    test "$(log_count usb.guard-failed 'Khẩn cấp')" -eq 1
+expect_auth "the network adapter behind it is still blocked" 1-1 0
+sctl lockdown clear 2>"$T/clear.err"; rc=$?
+check "the lockdown is not cleared while the hub stays open" \
+    bash -c "test $rc -eq 1 && grep -q 'cannot set authorized_default' '$T/clear.err'"
 check "daemon stops cleanly" stop_daemon
 check "the log verifies" verify_log

@@ -4,6 +4,9 @@
 #   tests/data/usb/make-umockdev.py
 # bed.umockdev: two root hubs and the devices present when the daemon
 # starts (already authorized, as devices plugged before it started are).
+# bed-stuck.umockdev: a root hub whose authorized_default cannot be
+# written (the attribute is missing), with a network adapter behind it:
+# the daemon cannot close the hub, so it must lock down.
 # plug-*.umockdev: one device each for hotplug, arriving the way the kernel
 # shows it with authorized_default 0 (authorized 0, no interfaces yet).
 import os
@@ -83,12 +86,12 @@ def block(path, bus, num, name, strings, authorized, extra=()):
     return "\n".join(out) + "\n"
 
 
-def roots(rows):
+def roots(rows, buses=(1, 2), default=True):
     out = []
-    for bus in (1, 2):
+    for bus in buses:
+        extra = ["A: authorized_default=1\\n"] if default else []
         out.append(block(f"{PCI}/usb{bus}", bus, 1, "roothub-ehci.bin",
-                         rows["roothub-ehci.bin"], 1,
-                         ["A: authorized_default=1\\n"]))
+                         rows["roothub-ehci.bin"], 1, extra))
     out.append(f"P: {PCI}\nE: SUBSYSTEM=pci\nA: class=0x0c0330\\n\n")
     return out
 
@@ -104,6 +107,10 @@ def main():
     blocks.sort(key=lambda b: -b.split("\n")[0].count("/"))
     with open(os.path.join(HERE, "bed.umockdev"), "w") as f:
         f.write("\n".join(blocks + roots(rows)))
+    with open(os.path.join(HERE, "bed-stuck.umockdev"), "w") as f:
+        f.write("\n".join([block(syspath("1-1"), 1, 2, "eth-rtl8153.bin",
+                                 rows["eth-rtl8153.bin"], 1)] +
+                          roots(rows, (1,), False)))
     for i, (sysname, name, out, serial) in enumerate(PLUG):
         bus = int(sysname.split("-")[0])
         strings = rows[name]
