@@ -12,19 +12,6 @@
 DATA=$(cd "$(dirname "$0")/../data/usb" && pwd)
 PCI=/sys/devices/pci0000:00/0000:00:14.0
 ROOT=
-BEDS=()
-# The daemon is built with ASan and starts under umockdev's preload
-# library, which must come first for it to redirect /sys.
-export ASAN_OPTIONS=verify_asan_link_order=0:${ASAN_OPTIONS:-}
-
-usb_cleanup() {
-	exec 7>&- 2>/dev/null
-	local b
-	for b in "${BEDS[@]}"; do
-		case "$b" in /tmp/umockdev.*) rm -rf "$b" ;; esac
-	done
-}
-trap 'usb_cleanup; cleanup' EXIT
 
 # Starts the daemon in a fresh bed (tests/data/usb/${1:-bed}.umockdev);
 # commands to the bed go to fd 7.
@@ -32,15 +19,16 @@ start_bed() {
 	[ -f "$T/conf" ] || write_conf
 	rm -f "$T/root" "$T/bed.in"
 	mkfifo "$T/bed.in" && exec 7<>"$T/bed.in"
-	LD_PRELOAD=libumockdev-preload.so.0 unshare -n \
+	# lib.sh's bed, with devices; TMPDIR keeps its directory under $T.
+	env TMPDIR="$T" LD_PRELOAD=libumockdev-preload.so.0 \
 	    "$BIN/tests/tools/usbbed" "$T/root" "$DATA/${1:-bed}.umockdev" -- \
-	    "$BIN/matkioskd" -c "$T/conf" -f <&7 2>>"$T/daemon.err" &
+	    unshare -n "$BIN/matkioskd" -c "$T/conf" -f <&7 \
+	    2>>"$T/daemon.err" &
 	DPID=$!
 	local i
 	for i in $(seq 100); do
 		if [ -s "$T/root" ] && ctl status >/dev/null 2>&1; then
 			ROOT=$(cat "$T/root")
-			BEDS+=("$ROOT")
 			return 0
 		fi
 		kill -0 "$DPID" 2>/dev/null || { DPID=; return 1; }

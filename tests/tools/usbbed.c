@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +95,10 @@ spawn(char **argv)
 
 	if ((pid = fork()) != 0)
 		return pid;
+	/* A kill -9 of the bed is one of the command too, as the tests
+	 * that crash the daemon expect. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+		_exit(127);
 	/* The preload library redirects /sys and the uevent socket to the
 	 * bed; UMOCKDEV_DIR was set by umockdev_testbed_new. */
 	setenv("LD_PRELOAD", "libumockdev-preload.so.0", 1);
@@ -115,9 +120,14 @@ serve(UMockdevTestbed *tb, pid_t pid)
 		if (fgets(line, sizeof(line), stdin) != NULL)
 			command(tb, line);
 		else if (feof(stdin))
-			return waitpid(pid, &status, 0) == pid ? status : 1;
+			break;
 		clearerr(stdin);
 	}
+	/* No more commands: wait for the end, through forwarded signals. */
+	while (waitpid(pid, &status, 0) != pid)
+		if (errno != EINTR)
+			return 1 << 8;
+	return status;
 }
 
 int
