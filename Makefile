@@ -25,6 +25,10 @@ BASE_LDFLAGS := -pie -pthread -Wl,-z,relro,-z,now
 GCRYPT_CFLAGS := $(shell pkg-config --cflags libgcrypt 2>/dev/null)
 GCRYPT_LIBS := $(shell pkg-config --libs libgcrypt 2>/dev/null || echo -lgcrypt -lgpg-error)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+UDEV_CFLAGS := $(shell pkg-config --cflags libudev 2>/dev/null)
+UDEV_LIBS := $(shell pkg-config --libs libudev 2>/dev/null || echo -ludev)
+UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
+UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
 
 ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -35,7 +39,8 @@ MODE_CFLAGS := -O2
 MODE_LDFLAGS :=
 endif
 
-ALL_CFLAGS := $(BASE_CFLAGS) $(MODE_CFLAGS) $(GCRYPT_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := $(BASE_CFLAGS) $(MODE_CFLAGS) $(GCRYPT_CFLAGS) $(UDEV_CFLAGS) \
+	$(CFLAGS)
 ALL_LDFLAGS := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(LDFLAGS)
 
 COMMON_SRCS := $(wildcard common/*.c)
@@ -88,17 +93,18 @@ $(BUILD)/%.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/matctl: $(call obj,kiosk/matctl.c) $(LIBKIOSK) $(LIBCRYPTO) $(LIBCOMMON)
+# The daemon library holds the USB guard, hence libmkusbguard and libudev.
+$(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/matctl: $(call obj,kiosk/matctl.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS)
 
-$(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS)
 
 $(BUILD)/tests/test_usb%: $(call obj,tests/unit/test_usb%.c) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -117,6 +123,13 @@ $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
+
+# The umockdev bed of the USB guard's integration test.
+$(BUILD)/tests/tools/usbbed.o: ALL_CFLAGS += $(UMOCKDEV_CFLAGS)
+$(BUILD)/tests/tools/usbbed: $(call obj,tests/tools/usbbed.c)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UMOCKDEV_LIBS)
 
 unit-tests: $(UNIT_TESTS) $(TEST_TOOLS)
 

@@ -31,6 +31,9 @@ struct mkbuf;
 #define MSG_INCIDENT_SHOW	0x0031	/* F_SEQ -> ENTRY(F_KEY F_VALUE)* OK */
 #define MSG_INCIDENT_REPORT	0x0032	/* F_LEVEL F_MESSAGE -> OK F_SEQ */
 #define MSG_INCIDENT_UPDATE	0x0033	/* F_SEQ F_STATE F_NOTE -> OK */
+#define MSG_USB_LIST		0x0040	/* -> ENTRY(F_PORT F_DEVID ...)* OK */
+#define MSG_USB_REGISTER	0x0041	/* F_PORT F_LABEL F_OWNER F_DIRECTION */
+#define MSG_USB_UNREGISTER	0x0042	/* F_PORT -> OK */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
@@ -66,6 +69,17 @@ struct mkbuf;
 #define F_SEQ		20	/* u64 */
 #define F_LEVEL		21	/* "thap", "trung-binh", "cao", "khan-cap" */
 #define F_NOTE		22
+#define F_PORT		23	/* kernel name of a USB device, "1-1.2" */
+#define F_DEVID		24	/* "0781:5567" */
+#define F_SERIAL	25	/* escaped */
+#define F_NAME		26	/* escaped */
+#define F_IFACES	27	/* "08:06:50 03:01:01" */
+#define F_TARGET	28	/* "allow", "block", "reject" */
+#define F_RULE		29	/* rule number from 0, or "-" */
+#define F_REASON	30	/* usbpolicy_reason_token */
+#define F_LABEL		31
+#define F_OWNER		32
+#define F_DIRECTION	33	/* "import", "export", "both" */
 
 struct mkfield {
 	uint8_t		 tag;

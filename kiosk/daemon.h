@@ -89,6 +89,15 @@ struct daemon {
 	/* Main thread only: the guard, the live sessions, the eventfd that
 	 * session threads write to when watchers must be told something. */
 	struct netguard		*ng;
+	/* The USB guard (kiosk/usbguardd.h): set by the main thread at
+	 * start; its device table and usb_fail are read under d->lock. */
+	struct usbd		*usb;
+	char			 usb_fail[256];
+	/* Sessions ask the main thread to decide again (after a
+	 * registration) by raising usb_want and wait on usb_cond until
+	 * usb_done reaches it; under d->lock. */
+	uint64_t		 usb_want, usb_done;
+	pthread_cond_t		 usb_cond;
 	struct session		*live;
 	int			 notify_fd;
 	/* A supervisor's request to clear the lockdown, carried out by the

@@ -28,6 +28,7 @@
 #include "common/proto.h"
 #include "crypto/cry.h"
 #include "daemon.h"
+#include "usbguardd.h"
 #include "incident.h"
 
 #define LOCKDOWN_FILE_MAX 1024
@@ -438,6 +439,10 @@ do_clear(struct daemon *d, struct guard_clear_req *rq)
 		rq->result = MK_ERR_LOCKED;
 		return;
 	}
+	/* The USB guard must be able to do its job too: a lockdown it
+	 * caused is not cleared while it still cannot. */
+	if ((rq->result = usbd_check(d, rq->why, sizeof(rq->why))) != 0)
+		return;
 	guard_on_event(d);
 	if ((r = netguard_scan(d->ng, &st)) != 0) {
 		snprintf(rq->why, sizeof(rq->why), "cannot scan the network: "

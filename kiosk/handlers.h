@@ -23,6 +23,10 @@ int h_incident_show(struct session *s, const struct mkmsg *m);
 int h_incident_report(struct session *s, const struct mkmsg *m);
 int h_incident_update(struct session *s, const struct mkmsg *m);
 
+int h_usb_list(struct session *s, const struct mkmsg *m);
+int h_usb_register(struct session *s, const struct mkmsg *m);
+int h_usb_unregister(struct session *s, const struct mkmsg *m);
+
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);
 int reply_ok(struct session *s);

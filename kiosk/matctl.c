@@ -54,7 +54,11 @@ usage(void)
 	    "  incident show ID\n"
 	    "  incident report --level thap|trung-binh|cao|khan-cap "
 	    "--summary TEXT\n"
-	    "  incident handle|close ID [--note TEXT]\n");
+	    "  incident handle|close ID [--note TEXT]\n"
+	    "  usb list [--json]\n"
+	    "  usb register DEV --label TEXT --owner NAME "
+	    "--direction import|export|both\n"
+	    "  usb unregister DEV\n");
 	exit(2);
 }
 
@@ -168,6 +172,8 @@ collect(struct ctl *ctl, entry_fn fn, void *arg, const char *what)
 			mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
 			return fail(what, ctl->msg);
 		}
+		if (fn == NULL)
+			return fail(what, "unexpected reply");
 		if ((r = fn(ctl, &m, arg)) != 0)
 			return r;
 	}
@@ -883,6 +889,165 @@ cmd_incident(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+/* ---- usb ---- */
+
+/* The daemon sends device strings escaped already; escaping them again
+ * would double every backslash. Anything unclean is escaped anyway. */
+static void
+clean_out(const char *s)
+{
+	if (mktext_is_clean(s, strlen(s)))
+		fputs(s, stdout);
+	else
+		text_out(s);
+}
+
+static void
+json_clean(const char *s)
+{
+	const char *p;
+
+	if (!mktext_is_clean(s, strlen(s))) {
+		json_str(s);
+		return;
+	}
+	putchar('"');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
+	putchar('"');
+}
+
+#define USB_NFIELDS	8
+
+static int
+usb_row(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	static const uint8_t tags[USB_NFIELDS] = { F_PORT, F_DEVID,
+	    F_SERIAL, F_NAME, F_IFACES, F_TARGET, F_RULE, F_REASON };
+	static const char *names[USB_NFIELDS] = { "device", "id", "serial",
+	    "name", "interfaces", "decision", "rule", "reason" };
+	struct listing *l = arg;
+	char v[USB_NFIELDS][1600];
+	size_t i;
+
+	(void)ctl;
+	for (i = 0; i < USB_NFIELDS; i++)
+		if (m->type != MSG_ENTRY ||
+		    mkmsg_str(m, tags[i], v[i], sizeof(v[i])) != 0)
+			return fail("usb list", "malformed reply");
+	if (l->json) {
+		printf("%s{", l->count++ ? ",\n " : "");
+		for (i = 0; i < USB_NFIELDS; i++) {
+			printf("%s\"%s\": ", i ? ", " : "", names[i]);
+			json_clean(v[i]);
+		}
+		printf("}");
+		return 0;
+	}
+	/* device id decision reason rule "name" serial [interfaces] */
+	printf("%-8s %s %-6s %-22s rule %-3s \"", v[0], v[1], v[5], v[7],
+	    v[6]);
+	clean_out(v[3]);
+	printf("\" serial \"");
+	clean_out(v[2]);
+	printf("\" interfaces { %s }\n", v[4]);
+	return 0;
+}
+
+static int
+usb_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct listing l = { has_json(argc, argv), 0 };
+	int r;
+
+	if (ctl->user != NULL ? login(ctl) != 0 : connect_daemon(ctl) != 0)
+		return 1;
+	if ((r = mkmsg_start(mkclient_out(ctl->c), MSG_USB_LIST)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail("usb list", mkerr_str(r));
+	if (l.json)
+		printf("[");
+	if ((r = collect(ctl, usb_row, &l, "usb list")) != 0)
+		return r;
+	if (l.json)
+		printf("]\n");
+	return 0;
+}
+
+static int
+usb_register(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "direction", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 } };
+	const char *label = NULL, *owner = NULL, *dir = NULL;
+	struct mkbuf *b;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'l')
+			label = optarg;
+		else if (ch == 'o')
+			owner = optarg;
+		else if (ch == 'd')
+			dir = optarg;
+		else
+			usage();
+	}
+	if (!label || !owner || !dir || optind + 1 != argc)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_USB_REGISTER)) != 0 ||
+	    (r = mkmsg_add_str(b, F_PORT, argv[optind])) != 0 ||
+	    (r = mkmsg_add_str(b, F_LABEL, label)) != 0 ||
+	    (r = mkmsg_add_str(b, F_OWNER, owner)) != 0 ||
+	    (r = mkmsg_add_str(b, F_DIRECTION, dir)) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail("usb register", mkerr_str(r));
+	return collect(ctl, NULL, NULL, "usb register refused");
+}
+
+static int
+usb_unregister(struct ctl *ctl, int argc, char **argv)
+{
+	struct mkbuf *b;
+	int r;
+
+	if (argc != 2)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_USB_UNREGISTER)) != 0 ||
+	    (r = mkmsg_add_str(b, F_PORT, argv[1])) != 0 ||
+	    (r = mkclient_send(ctl->c)) != 0)
+		return fail("usb unregister", mkerr_str(r));
+	return collect(ctl, NULL, NULL, "usb unregister refused");
+}
+
+static int
+cmd_usb(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	optind = 0;
+	if (strcmp(argv[1], "list") == 0)
+		return usb_list(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "register") == 0)
+		return usb_register(ctl, argc - 1, argv + 1);
+	if (strcmp(argv[1], "unregister") == 0)
+		return usb_unregister(ctl, argc - 1, argv + 1);
+	usage();
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -924,6 +1089,8 @@ main(int argc, char **argv)
 		r = cmd_lockdown(&ctl, argc, argv);
 	else if (strcmp(argv[0], "incident") == 0)
 		r = cmd_incident(&ctl, argc, argv);
+	else if (strcmp(argv[0], "usb") == 0)
+		r = cmd_usb(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

@@ -4,7 +4,8 @@
  *   matkioskd [-c FILE] [-f]
  *
  * The main thread runs the event loop (signalfd, a timerfd for the log's
- * epoch, the listening socket); each client is served by its own thread.
+ * epoch, the listening socket, rtnetlink, the udev monitor); each client
+ * is served by its own thread. SIGHUP reloads the USB rules file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #include "crypto/auditlog.h"
 #include "crypto/cry.h"
 #include "daemon.h"
+#include "usbguardd.h"
 
 struct client {
 	struct session	 s;
@@ -319,7 +321,9 @@ setup_loop(struct loop *lp)
 	    add_fd(lp->epfd, lp->listenfd) != 0 ||
 	    add_fd(lp->epfd, lp->d->notify_fd) != 0 ||
 	    (lp->d->ng != NULL &&
-	    add_fd(lp->epfd, netguard_fd(lp->d->ng)) != 0))
+	    add_fd(lp->epfd, netguard_fd(lp->d->ng)) != 0) ||
+	    (usbd_fd(lp->d->usb) >= 0 &&
+	    add_fd(lp->epfd, usbd_fd(lp->d->usb)) != 0))
 		return mkerr_from_errno(errno);
 	return 0;
 }
@@ -342,6 +346,19 @@ on_timer(struct loop *lp)
 	reap_clients(lp, 0);
 }
 
+/* SIGHUP: the IT officer edited the USB rules file. */
+static void
+on_signal(struct loop *lp, uint32_t signo)
+{
+	if (signo == SIGHUP) {
+		diag(LOG_INFO, "SIGHUP: reloading the USB rules");
+		usbd_reload(lp->d);
+		return;
+	}
+	diag(LOG_INFO, "signal %u: shutting down", signo);
+	lp->d->stopping = 1;
+}
+
 static int
 run_loop(struct loop *lp)
 {
@@ -360,19 +377,19 @@ run_loop(struct loop *lp)
 			if (lp->d->ng != NULL &&
 			    ev[i].data.fd == netguard_fd(lp->d->ng))
 				guard_on_event(lp->d);
-			else if (ev[i].data.fd == lp->d->notify_fd)
+			else if (ev[i].data.fd == usbd_fd(lp->d->usb))
+				usbd_on_event(lp->d);
+			else if (ev[i].data.fd == lp->d->notify_fd) {
 				guard_on_notify(lp->d);
+				usbd_on_notify(lp->d);
+			}
 			else if (ev[i].data.fd == lp->listenfd)
 				accept_client(lp);
 			else if (ev[i].data.fd == lp->timerfd)
 				on_timer(lp);
 			else if (ev[i].data.fd == lp->sigfd &&
-			    read(lp->sigfd, &si, sizeof(si)) == sizeof(si) &&
-			    si.ssi_signo != SIGHUP) {
-				diag(LOG_INFO, "signal %u: shutting down",
-				    si.ssi_signo);
-				lp->d->stopping = 1;
-			}
+			    read(lp->sigfd, &si, sizeof(si)) == sizeof(si))
+				on_signal(lp, si.ssi_signo);
 		}
 		reap_clients(lp, 0);
 	}
@@ -450,6 +467,9 @@ shutdown_daemon(struct loop *lp)
 		d->clear_req = NULL;
 	}
 	pthread_cond_broadcast(&d->clear_cond);
+	/* So does a session waiting for USB devices to be decided again. */
+	d->usb_done = d->usb_want;
+	pthread_cond_broadcast(&d->usb_cond);
 	pthread_mutex_unlock(&d->lock);
 	reap_clients(lp, 1);
 	/* An evidence snapshot still being copied is let finish: it logs
@@ -470,6 +490,12 @@ shutdown_daemon(struct loop *lp)
 	pthread_mutex_unlock(&d->lock);
 	netguard_free(d->ng);
 	d->ng = NULL;
+	/* Devices keep the state we gave them: stopping must not open
+	 * the machine (fail closed). */
+	pthread_mutex_lock(&d->lock);
+	usbd_free(d->usb);
+	d->usb = NULL;
+	pthread_mutex_unlock(&d->lock);
 }
 
 int
@@ -513,6 +539,7 @@ main(int argc, char **argv)
 	}
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.clear_cond, NULL);
+	pthread_cond_init(&d.usb_cond, NULL);
 	memset(&lp, 0, sizeof(lp));
 	lp.d = &d;
 	lp.listenfd = -1;
@@ -521,6 +548,8 @@ main(int argc, char **argv)
 	/* The air-gap guard runs before any client can connect: a machine
 	 * that starts with a link up never unlocks. */
 	guard_start(&d);
+	/* Likewise the USB guard: no device is usable before it decided. */
+	usbd_start(&d);
 	if ((r = open_listener(&lp)) != 0) {
 		diag(LOG_CRIT, "socket %s: %s", d.conf.socket, mkerr_str(r));
 		return 1;

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "handlers.h"
 #include "incident.h"
+#include "usbguardd.h"
 
 /* A console may sit at its login screen for a long time; the idle lock of
  * accounts (at most 10 minutes) is enforced separately, per session. */
@@ -260,6 +261,7 @@ struct status {
 	char	airgap[300];
 	char	net[4096];
 	char	incidents[32];
+	char	usb[512];
 };
 
 static void
@@ -281,6 +283,7 @@ gather_status(struct daemon *d, struct status *st)
 	    d->ng != NULL && d->net.violation ? d->net.reason : "") < 0)
 		st->airgap[0] = '\0';
 	netstate_format(&d->net, st->net, sizeof(st->net));
+	usbd_status_locked(d, st->usb, sizeof(st->usb));
 	snprintf(st->incidents, sizeof(st->incidents), "%zu",
 	    d->incidents != NULL ? incidents_open_count(d->incidents) : 0);
 	if (d->provisioned) {
@@ -317,7 +320,7 @@ h_status(struct session *s, const struct mkmsg *m)
 	    "-")) != 0 ||
 	    (r = add_entry(s, "session", s->authed ? s->acct.name :
 	    "-")) != 0 ||
-	    (r = add_entry(s, "usb-guard", "not implemented")) != 0)
+	    (r = add_entry(s, "usb-guard", st.usb)) != 0)
 		return r;
 	return reply_ok(s);
 }
@@ -346,6 +349,12 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_incident_report(s, m);
 	case MSG_INCIDENT_UPDATE:
 		return h_incident_update(s, m);
+	case MSG_USB_LIST:
+		return h_usb_list(s, m);
+	case MSG_USB_REGISTER:
+		return h_usb_register(s, m);
+	case MSG_USB_UNREGISTER:
+		return h_usb_unregister(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:

@@ -53,13 +53,22 @@ make_netns() {
 	ip netns add "$NETNS" || return 1
 }
 in_netns() { ip netns exec "$NETNS" "$@"; }
+# It also runs in an empty umockdev bed (tests/tools/usbbed), so that its
+# USB guard sees no device: it must never close the root hubs or
+# deauthorize the devices of the machine running the tests.
+# The bed's directory is made under $T (TMPDIR), so it goes with it.
+# ASan must accept the preload library in front of its runtime.
+export ASAN_OPTIONS=verify_asan_link_order=0:${ASAN_OPTIONS:-}
+BED=(env TMPDIR="$T" LD_PRELOAD=libumockdev-preload.so.0
+    "$BIN/tests/tools/usbbed" "$T/bed.root" --)
 start_daemon() {
 	[ -f "$T/conf" ] || write_conf
 	if [ -n "$NETNS" ]; then
-		ip netns exec "$NETNS" "$BIN/matkioskd" -c "$T/conf" -f \
-		    2>>"$T/daemon.err" &
+		"${BED[@]}" ip netns exec "$NETNS" "$BIN/matkioskd" -c "$T/conf" -f \
+		    </dev/null 2>>"$T/daemon.err" &
 	else
-		unshare -n "$BIN/matkioskd" -c "$T/conf" -f 2>>"$T/daemon.err" &
+		"${BED[@]}" unshare -n "$BIN/matkioskd" -c "$T/conf" -f \
+		    </dev/null 2>>"$T/daemon.err" &
 	fi
 	DPID=$!
 	local i
