@@ -155,9 +155,11 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(GCRYPT_LIBS)
 
+# The bench's daemon runs in an empty umockdev bed (tests/tools/usbbed),
+# like the tests' daemons, so that it never touches this machine's USB.
 bench: $(call DEPS_STAMP,bench)
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
-	    $(BUILD)/bench_airgap
+	    $(BUILD)/bench_airgap $(BUILD)/tests/tools/usbbed
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)
