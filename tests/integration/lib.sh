@@ -80,6 +80,11 @@ start_daemon() {
 	return 1
 }
 
+# The daemon's own pid: DPID is the umockdev bed, which forks it.
+daemon_pid() {
+	pgrep -P "$DPID" -x matkioskd || echo "$DPID"
+}
+
 stop_daemon() {
 	local rc=0
 	[ -n "$DPID" ] || return 0
