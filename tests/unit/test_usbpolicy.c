@@ -22,72 +22,16 @@
 #include "usbguard/usbdev.h"
 #include "usbguard/usbpolicy.h"
 #include "usbguard/usbrule.h"
+#include "usbfix.h"
 
-#define FIXTURES	"tests/data/usb/"
 #define SANDISK_HASH	"F9VHPRBS5Y2hRLUA/Qp2fcFtbh/l4O9ARfOrabLXv0o="
 
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f;
-	uint8_t *p;
-	long n;
-
-	assert_non_null(f = fopen(path, "rb"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	assert_true((n = ftell(f)) >= 0);
-	rewind(f);
-	assert_non_null(p = malloc((size_t)n + 1));
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	p[n] = '\0';
-	*len = (size_t)n;
-	return p;
-}
-
-static void
-set_field(struct usbdev *d, int col, const char *v)
-{
-	size_t n = strcmp(v, "-") == 0 ? 0 : strlen(v);
-
-	if (col == 1)
-		assert_int_equal(usbdev_set_manufacturer(d, v, n), 0);
-	else if (col == 2)
-		assert_int_equal(usbdev_set_name(d, v, n), 0);
-	else if (col == 3)
-		assert_int_equal(usbdev_set_serial(d, v, n), 0);
-	else if (col == 4)
-		assert_int_equal(usbdev_set_connect_type(d, v, n), 0);
-}
-
-/* The fixture with the strings of strings.tsv, at port 1-1. */
+/* The fixture at port 1-1 (via-port rules need one). */
 static struct usbdev *
-fixture(const char *name)
+fixture_at_port(const char *name)
 {
-	char path[256], *text, *line, *save = NULL, *col, *save2;
-	struct usbdev *d;
-	uint8_t *p;
-	size_t n;
-	int c;
+	struct usbdev *d = fixture(name);
 
-	assert_true(snprintf(path, sizeof(path), FIXTURES "%s", name) <
-	    (int)sizeof(path));
-	p = read_file(path, &n);
-	assert_non_null(d = usbdev_new());
-	assert_int_equal(usbdev_parse_descriptors(d, p, n, NULL, 0), 0);
-	free(p);
-	text = (char *)read_file(FIXTURES "strings.tsv", &n);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, name, strlen(name)) != 0 ||
-		    line[strlen(name)] != '\t')
-			continue;
-		save2 = NULL;
-		col = strtok_r(line, "\t", &save2);
-		for (c = 1; (col = strtok_r(NULL, "\t", &save2)) != NULL; c++)
-			set_field(d, c, col);
-	}
-	free(text);
 	assert_int_equal(usbdev_set_port(d, "1-1"), 0);
 	return d;
 }
@@ -124,7 +68,7 @@ decide(const char *name, const char *text, enum usbrule_target target,
 {
 	struct usbpolicy_decision dec;
 	struct usbrules *rs = NULL;
-	struct usbdev *d = fixture(name);
+	struct usbdev *d = fixture_at_port(name);
 
 	if (text != NULL)
 		rs = rules(d, text);
@@ -305,7 +249,7 @@ test_hostile_strings(void **state)
 	struct usbdev *d;
 
 	(void)state;
-	d = fixture("keyboard-k120.bin");
+	d = fixture_at_port("keyboard-k120.bin");
 	assert_int_equal(usbdev_set_name(d, evil, sizeof(evil) - 1), 0);
 	assert_int_equal(usbpolicy_decide(NULL, d, &dec), 0);
 	assert_int_equal(dec.target, USBRULE_ALLOW);
