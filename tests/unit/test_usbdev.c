@@ -21,33 +21,14 @@
 #include "common/err.h"
 #include "crypto/cry.h"
 #include "usbguard/usbdev.h"
+#include "usbfix.h"
 
-#define FIXTURES	"tests/data/usb/"
 #define PCI_PATH	"/devices/pci0000:00/0000:00:14.0"
 
 /* The documented test vector (docs/usb-rules.md). */
 #define SANDISK_HASH	"F9VHPRBS5Y2hRLUA/Qp2fcFtbh/l4O9ARfOrabLXv0o="
 #define ROOTHUB_HASH	"WHBTxNaEoMGNSNc31KpFNSAeFF4HbLMQgSBqORlC6S8="
 #define PCI_HASH	"rV9bfLq7c2eA4tYjVjwO4bxhm+y6GgZpl9J60L0fBkY="
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE *f;
-	uint8_t *p;
-	long n;
-
-	assert_non_null(f = fopen(path, "rb"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	assert_true((n = ftell(f)) >= 0);
-	rewind(f);
-	assert_non_null(p = malloc((size_t)n + 1));
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	p[n] = '\0';
-	*len = (size_t)n;
-	return p;
-}
 
 static uint8_t *
 read_fixture(const char *name, size_t *len)
@@ -57,68 +38,6 @@ read_fixture(const char *name, size_t *len)
 	assert_true(snprintf(path, sizeof(path), FIXTURES "%s", name) <
 	    (int)sizeof(path));
 	return read_file(path, len);
-}
-
-static void
-set_field(struct usbdev *d, int col, const char *v)
-{
-	size_t n = strcmp(v, "-") == 0 ? 0 : strlen(v);
-
-	switch (col) {
-	case 1:
-		assert_int_equal(usbdev_set_manufacturer(d, v, n), 0);
-		break;
-	case 2:
-		assert_int_equal(usbdev_set_name(d, v, n), 0);
-		break;
-	case 3:
-		assert_int_equal(usbdev_set_serial(d, v, n), 0);
-		break;
-	case 4:
-		assert_int_equal(usbdev_set_connect_type(d, v, n), 0);
-		break;
-	}
-}
-
-/* Sets the text attributes strings.tsv gives the fixture. */
-static void
-set_strings(struct usbdev *d, const char *name)
-{
-	char *text, *line, *save = NULL, *col, *save2;
-	size_t len;
-	int c;
-
-	text = (char *)read_file(FIXTURES "strings.tsv", &len);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#' || strncmp(line, name, strlen(name)) != 0 ||
-		    line[strlen(name)] != '\t')
-			continue;
-		save2 = NULL;
-		col = strtok_r(line, "\t", &save2);
-		for (c = 1; (col = strtok_r(NULL, "\t", &save2)) != NULL; c++)
-			set_field(d, c, col);
-		free(text);
-		return;
-	}
-	fail_msg("no strings for %s", name);
-}
-
-static struct usbdev *
-fixture(const char *name)
-{
-	struct usbdev *d;
-	uint8_t *p;
-	size_t n;
-	char why[128];
-
-	p = read_fixture(name, &n);
-	assert_non_null(d = usbdev_new());
-	if (usbdev_parse_descriptors(d, p, n, why, sizeof(why)) != 0)
-		fail_msg("%s: %s", name, why);
-	free(p);
-	set_strings(d, name);
-	return d;
 }
 
 static void
@@ -850,21 +769,6 @@ test_describe_worst_case(void **state)
 	assert_int_equal(usbdev_describe(d, out, sizeof(out)), 0);
 	assert_true(strlen(out) > 8000);
 	usbdev_free(d);
-}
-
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return cry_init(1 << 16, 0);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	cry_done();
-	return 0;
 }
 
 int

@@ -439,21 +439,6 @@ test_reasons(void **state)
 	assert_string_equal(usbpolicy_reason_str(1000), "unknown reason");
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return cry_init(1 << 16, 0);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	cry_done();
-	return 0;
-}
-
 int
 main(void)
 {

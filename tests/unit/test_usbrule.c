@@ -748,21 +748,6 @@ test_render_device_all_bytes(void **state)
 	}
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return cry_init(1 << 16, 0);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	cry_done();
-	return 0;
-}
-
 int
 main(void)
 {
