@@ -34,6 +34,11 @@ static const char *const messages[] = {
 	[28] = "busy",
 	[29] = "timed out",
 	[30] = "bad request",
+	[31] = "the password must be changed first",
+	[32] = "account disabled",
+	[33] = "account temporarily locked after failed logins",
+	[34] = "refused by policy",
+	[35] = "needs a supervisor's approval",
 };
 
 const char *

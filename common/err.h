@@ -37,7 +37,13 @@
 #define MK_ERR_BUSY		-28	/* resource busy or limit reached */
 #define MK_ERR_TIMEOUT		-29	/* timed out */
 #define MK_ERR_USAGE		-30	/* bad request arguments */
-#define MK_ERR_MAX		-30
+#define MK_ERR_PW_CHANGE	-31	/* password must be changed first */
+#define MK_ERR_DISABLED		-32	/* account disabled */
+#define MK_ERR_ACCT_LOCKED	-33	/* account locked after failures */
+#define MK_ERR_POLICY		-34	/* refused by policy (the message says
+					   which rule) */
+#define MK_ERR_APPROVAL		-35	/* needs a supervisor's approval */
+#define MK_ERR_MAX		-35
 
 /* A short English description; never NULL. */
 const char *mkerr_str(int err);

@@ -34,6 +34,21 @@ struct mkbuf;
 #define MSG_USB_LIST		0x0040	/* -> ENTRY(F_PORT F_DEVID ...)* OK */
 #define MSG_USB_REGISTER	0x0041	/* F_PORT F_LABEL F_OWNER F_DIRECTION */
 #define MSG_USB_UNREGISTER	0x0042	/* F_PORT -> OK */
+/* Accounts, passwords, key rotation, approvals (kiosk/acctops.c). */
+#define MSG_PASSWD		0x0007	/* F_USER F_PASSWORD F_NEWPASSWORD */
+#define MSG_LOGOUT		0x0008	/* -> OK */
+#define MSG_ACCOUNT_LIST	0x0060	/* -> ENTRY* OK */
+#define MSG_ACCOUNT_ADD		0x0061	/* F_USER F_FULLNAME F_ROLES F_PASSWORD */
+#define MSG_ACCOUNT_SET		0x0062	/* F_USER [F_FULLNAME] [F_ROLES] */
+#define MSG_ACCOUNT_DISABLE	0x0063	/* F_USER F_REASON */
+#define MSG_ACCOUNT_ENABLE	0x0064	/* F_USER F_PASSWORD (new, temporary) */
+#define MSG_ACCOUNT_RESET	0x0065	/* F_USER F_PASSWORD (temporary) */
+#define MSG_ACCOUNT_UNLOCK	0x0066	/* F_USER: lifts a failed-login lock */
+#define MSG_KEY_ROTATE		0x0067	/* -> OK F_SEQ (new key epoch) */
+#define MSG_APPROVE		0x0068	/* F_APPROVER F_PASSWORD F_ACTION F_OBJECT
+					   F_COUNT F_UNTIL -> OK F_SEQ */
+#define MSG_APPROVAL_LIST	0x0069	/* -> ENTRY* OK */
+/* 0x0050-0x005f: the log viewer's queries (kiosk/logops.c). */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
@@ -80,6 +95,16 @@ struct mkbuf;
 #define F_LABEL		31
 #define F_OWNER		32
 #define F_DIRECTION	33	/* "import", "export", "both" */
+/* 34-49: accounts and approvals. */
+#define F_NEWPASSWORD	34
+#define F_ROLES		35	/* "drafter,supervisor" */
+#define F_ACTION	36	/* an approvable action: "doc.delete", ... */
+#define F_OBJECT	37	/* what the action is on (document id, port) */
+#define F_COUNT		38	/* u64 */
+#define F_UNTIL		39	/* u64 seconds since the epoch */
+#define F_APPROVER	40
+#define F_FLAGS		41	/* "disabled,must-change,locked" */
+/* 50-69: the log viewer's queries. */
 
 struct mkfield {
 	uint8_t		 tag;
