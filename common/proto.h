@@ -48,7 +48,14 @@ struct mkbuf;
 #define MSG_APPROVE		0x0068	/* F_APPROVER F_PASSWORD F_ACTION F_OBJECT
 					   F_COUNT F_UNTIL -> OK F_SEQ */
 #define MSG_APPROVAL_LIST	0x0069	/* -> ENTRY* OK */
-/* 0x0050-0x005f: the log viewer's queries (kiosk/logops.c). */
+/* The log viewer's queries (kiosk/logops.c): supervisor, IT officer,
+ * inspector. Records newest first from F_CURSOR (or the head), filtered;
+ * ENTRY(F_SEQ F_CREATED F_LEVEL F_USER F_ROLE F_EVENT F_OBJECT F_MESSAGE)*
+ * then OK F_CURSOR (where the next page starts; absent at the end)
+ * F_TOTAL (records in the log). 0x0051-0x005f are kept for it. */
+#define MSG_LOG_QUERY		0x0050	/* [F_CURSOR] [F_DIRECTION "older"|"newer"]
+					   [F_LIMIT] [F_EVENT] [F_LEVEL min]
+					   [F_USER] [F_FROM] [F_TO] */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
@@ -105,6 +112,12 @@ struct mkbuf;
 #define F_APPROVER	40
 #define F_FLAGS		41	/* "disabled,must-change,locked" */
 /* 50-69: the log viewer's queries. */
+#define F_CURSOR	50	/* u64 sequence number to start from */
+#define F_LIMIT		51	/* u64, at most 500 records a page */
+#define F_EVENT		52	/* event name, or a prefix ending in '.' */
+#define F_FROM		53	/* u64 seconds since the epoch, inclusive */
+#define F_TO		54	/* u64 seconds since the epoch, exclusive */
+#define F_TOTAL		55	/* u64 */
 
 struct mkfield {
 	uint8_t		 tag;
