@@ -46,7 +46,8 @@ ALL_LDFLAGS := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(LDFLAGS)
 COMMON_SRCS := $(wildcard common/*.c)
 CRYPTO_SRCS := $(wildcard crypto/*.c)
 USBGUARD_SRCS := $(wildcard usbguard/*.c)
-KIOSK_MAINS := kiosk/matkioskd.c kiosk/matctl.c
+KIOSK_MAINS := kiosk/matkioskd.c kiosk/matctl.c $(wildcard kiosk/matctl_*.c)
+MATCTL_SRCS := kiosk/matctl.c $(wildcard kiosk/matctl_*.c)
 KIOSK_SRCS := $(filter-out $(KIOSK_MAINS),$(wildcard kiosk/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 # Unit tests of kiosk/ modules are named test_kiosk_*.c and link the daemon
@@ -95,7 +96,7 @@ $(BUILD)/%.a:
 
 # The daemon library holds the USB guard, hence libmkusbguard and libudev.
 $(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/matctl: $(call obj,kiosk/matctl.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")

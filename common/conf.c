@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -55,6 +56,34 @@ static const struct conf_key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* Numbers, with the range the regulation allows and the rule behind it. */
+struct conf_int {
+	const char	*section;
+	const char	*key;
+	size_t		 off;
+	unsigned	 min, max;
+	const char	*why;
+};
+
+#define INT(sec, k, field, lo, hi, why) \
+	{ sec, k, offsetof(struct mkconf, field), lo, hi, why }
+
+static const struct conf_int ints[] = {
+	INT("policy", "password_min_length", password_min_length, 8, 128,
+	    "Article 8.9 asks for at least 8 characters"),
+	INT("policy", "password_max_age_days", password_max_age_days, 1, 365,
+	    "Article 8.9 asks that passwords expire"),
+	INT("policy", "password_history", password_history, 0, 24,
+	    "at most 24 past passwords are kept"),
+	INT("policy", "max_failed_logins", max_failed_logins, 1, 10,
+	    "Article 8.5 asks that failed logins be limited"),
+	INT("policy", "lockout_minutes", lockout_minutes, 1, 1440,
+	    "Article 8.5 asks for a temporary lock"),
+	INT("policy", "idle_lock_minutes", idle_lock_minutes, 1, 10,
+	    "Article 8.7 asks for a screen lock after at most 10 minutes"),
+};
+#define NINTS (sizeof(ints) / sizeof(ints[0]))
+
 void
 mkconf_defaults(struct mkconf *c)
 {
@@ -64,6 +93,12 @@ mkconf_defaults(struct mkconf *c)
 	snprintf(c->work, sizeof(c->work), "/run/matkiosk/work");
 	snprintf(c->usb_rules, sizeof(c->usb_rules), "/etc/matkiosk/usb.rules");
 	snprintf(c->client_group, sizeof(c->client_group), "matkiosk");
+	c->password_min_length = 8;
+	c->password_max_age_days = 90;
+	c->password_history = 5;
+	c->max_failed_logins = 5;
+	c->lockout_minutes = 15;
+	c->idle_lock_minutes = 5;
 }
 
 static char *
@@ -99,7 +134,7 @@ struct parse_state {
 	const char	*file;
 	struct mkconf	*conf;
 	char		 section[64];
-	unsigned char	 seen[NKEYS];
+	unsigned char	 seen[NKEYS + NINTS];
 	char		*err;
 	size_t		 errlen;
 };
@@ -107,7 +142,7 @@ struct parse_state {
 static int
 fail(struct parse_state *ps, size_t line, const char *fmt, const char *arg)
 {
-	char what[256];
+	char what[512];
 
 	snprintf(what, sizeof(what), fmt, arg);
 	if (snprintf(ps->err, ps->errlen, "%s:%zu: %s", ps->file, line,
@@ -117,11 +152,44 @@ fail(struct parse_state *ps, size_t line, const char *fmt, const char *arg)
 }
 
 static int
+set_int(struct parse_state *ps, size_t line, const char *key,
+    const char *value)
+{
+	const struct conf_int *k;
+	unsigned long v;
+	char *end, what[300];
+	size_t i;
+
+	for (i = 0; i < NINTS; i++)
+		if (strcmp(ints[i].section, ps->section) == 0 &&
+		    strcmp(ints[i].key, key) == 0)
+			break;
+	if (i == NINTS)
+		return fail(ps, line, "unknown key '%s'", key);
+	k = &ints[i];
+	if (ps->seen[NKEYS + i]++)
+		return fail(ps, line, "key '%s' given twice", key);
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < k->min || v > k->max) {
+		snprintf(what, sizeof(what), "%s must be a whole number from "
+		    "%u to %u (%s)", key, k->min, k->max, k->why);
+		return fail(ps, line, "%s", what);
+	}
+	*(unsigned *)(void *)((char *)ps->conf + k->off) = (unsigned)v;
+	return 0;
+}
+
+static int
 set_key(struct parse_state *ps, size_t line, char *key, char *value)
 {
 	const struct conf_key *k;
 	size_t i;
 
+	for (i = 0; i < NINTS; i++)
+		if (strcmp(ints[i].section, ps->section) == 0)
+			return set_int(ps, line, key, value);
 	for (i = 0; i < NKEYS; i++) {
 		k = &keys[i];
 		if (strcmp(k->section, ps->section) == 0 &&
@@ -145,6 +213,9 @@ section_known(const char *s)
 
 	for (i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, s) == 0)
+			return 1;
+	for (i = 0; i < NINTS; i++)
+		if (strcmp(ints[i].section, s) == 0)
 			return 1;
 	return 0;
 }

@@ -21,6 +21,14 @@ struct mkconf {
 	char	usb_rules[MKCONF_PATH_MAX];
 	/* [daemon] */
 	char	client_group[64];		/* may connect besides root */
+	/* [policy]: the account rules of Article 8 (docs/architecture.md,
+	 * "Accounts"); each is checked against what the article allows. */
+	unsigned	password_min_length;	/* 8..128, Article 8.9 */
+	unsigned	password_max_age_days;	/* 1..365, Article 8.9 */
+	unsigned	password_history;	/* 0..24 */
+	unsigned	max_failed_logins;	/* 1..10, Article 8.5 */
+	unsigned	lockout_minutes;	/* 1..1440, Article 8.5 */
+	unsigned	idle_lock_minutes;	/* 1..10, Article 8.7 */
 };
 
 /* Fills in the fixed defaults of DESIGN.md. */

@@ -190,9 +190,12 @@ mkproto_recv(int fd, struct mkbuf *b, struct mkmsg *m, int timeout_ms)
 	mkbuf_reset(b);
 	if ((r = recv_exact(fd, lenbuf, 1, first)) != 0)
 		return r;
+	/* Once a frame has begun, running out of time is a truncated
+	 * frame, never the idle timeout: the stream cannot be resumed. */
 	if ((r = recv_exact(fd, lenbuf + 1, 3,
 	    now_ms() + PROTO_FRAME_TIMEOUT_MS)) != 0)
-		return r == MK_ERR_CLOSED ? MK_ERR_TRUNCATED : r;
+		return r == MK_ERR_CLOSED || r == MK_ERR_TIMEOUT ?
+		    MK_ERR_TRUNCATED : r;
 	/* The cap is checked before anything is allocated for the frame. */
 	if ((len = mk_get_be32(lenbuf)) > PROTO_FRAME_MAX)
 		return MK_ERR_TOO_LARGE;
@@ -202,7 +205,8 @@ mkproto_recv(int fd, struct mkbuf *b, struct mkmsg *m, int timeout_ms)
 		return r;
 	if ((r = recv_exact(fd, dst, len,
 	    now_ms() + PROTO_FRAME_TIMEOUT_MS)) != 0)
-		return r == MK_ERR_CLOSED ? MK_ERR_TRUNCATED : r;
+		return r == MK_ERR_CLOSED || r == MK_ERR_TIMEOUT ?
+		    MK_ERR_TRUNCATED : r;
 	return mkmsg_decode(dst, len, m);
 }
 

@@ -111,6 +111,8 @@ struct mkbuf;
 #define F_UNTIL		39	/* u64 seconds since the epoch */
 #define F_APPROVER	40
 #define F_FLAGS		41	/* "disabled,must-change,locked" */
+#define F_PWSET		42	/* u64: when the password was set */
+#define F_LASTLOGIN	43	/* u64: the last login, 0 if none */
 /* 50-69: the log viewer's queries. */
 #define F_CURSOR	50	/* u64 sequence number to start from */
 #define F_LIMIT		51	/* u64, at most 500 records a page */
@@ -151,7 +153,8 @@ int mkproto_send(int fd, struct mkbuf *b);
 /*
  * Receives one frame into b (reset first) and decodes it into m.
  * timeout_ms bounds the wait for the first byte (-1: forever); once a frame
- * has begun, the rest must arrive within PROTO_FRAME_TIMEOUT_MS.
+ * has begun, the rest must arrive within PROTO_FRAME_TIMEOUT_MS
+ * (MK_ERR_TRUNCATED otherwise; MK_ERR_TIMEOUT only means no frame began).
  * MK_ERR_CLOSED on a clean end of stream, MK_ERR_TOO_LARGE for a frame over
  * the cap (nothing is allocated for it), MK_ERR_PROTOCOL if it does not
  * decode.

@@ -77,6 +77,16 @@ build_aad(const uint8_t *slot, const char *label, uint8_t *aad, size_t *len)
 }
 
 int
+keyslot_hash(const void *secret, size_t secret_len,
+    const uint8_t salt[KEYSLOT_SALT_LEN], const struct keyslot_params *p,
+    uint8_t out[KEYSLOT_KEY_LEN])
+{
+	if (!params_ok(p))
+		return MK_ERR_ARGUMENT;
+	return derive(secret, secret_len, salt, p, out);
+}
+
+int
 keyslot_wrap(const char *label, const void *secret, size_t secret_len,
     const struct keyslot_params *p, const uint8_t mk[KEYSLOT_KEY_LEN],
     uint32_t epoch, uint8_t slot[KEYSLOT_LEN])

@@ -49,4 +49,11 @@ int keyslot_unwrap(const char *label, const void *secret, size_t secret_len,
     const uint8_t slot[KEYSLOT_LEN], uint8_t mk[KEYSLOT_KEY_LEN],
     uint32_t *epoch);
 
+/* Argon2id(secret, salt) with p into out[KEYSLOT_KEY_LEN]: the hash kept
+ * of past passwords, so that a reused one is recognised. */
+#define KEYSLOT_SALT_LEN	16
+int keyslot_hash(const void *secret, size_t secret_len,
+    const uint8_t salt[KEYSLOT_SALT_LEN], const struct keyslot_params *p,
+    uint8_t out[KEYSLOT_KEY_LEN]);
+
 #endif /* MATKIOSK_KEYSLOT_H */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "common/err.h"
 #include "crypto/auditlog.h"
@@ -113,6 +114,21 @@ log_recovery(struct daemon *d, const struct auditlog_recovery *rec,
 	return r;
 }
 
+int64_t
+daemon_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t
+daemon_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
 daemon_open_state(struct daemon *d, char *why, size_t whylen)
 {
@@ -135,6 +151,7 @@ daemon_open_state(struct daemon *d, char *why, size_t whylen)
 		    mkerr_str(r));
 		return r;
 	}
+	atomic_store(&d->key_epoch, d->machine.key_epoch);
 	if ((r = accounts_load(d->sd.accounts, &d->accounts)) != 0) {
 		snprintf(why, whylen, "%s: %s", d->sd.accounts, mkerr_str(r));
 		return r;
@@ -168,4 +185,5 @@ daemon_close_state(struct daemon *d)
 	incidents_free(d->incidents);
 	d->incidents = NULL;
 	d->provisioned = 0;
+	atomic_store(&d->key_epoch, 0);
 }

@@ -34,6 +34,7 @@ struct vault;
 struct mkbuf;
 struct incidents;
 struct session;
+struct approvals;
 
 /* A supervisor's request to clear a lockdown, handed to the main thread. */
 struct guard_clear_req {
@@ -73,6 +74,21 @@ struct daemon {
 	struct accounts		*accounts;
 	struct vault		*vault;
 	struct incidents	*incidents;
+	/* Live supervisor approvals (kiosk/approval.h), under d->lock. */
+	struct approvals	*approvals;
+	/* The master key's epoch, as in d->machine; a session whose key is
+	 * of another epoch holds a key rotated away and must log in again. */
+	atomic_uint		 key_epoch;
+	/* Held by whatever writes key files (slots, grants): account
+	 * changes, a login opening its grant, a master-key rotation for its
+	 * whole run. Taken before d->lock, never while holding it. Imports
+	 * hold vault_rw for reading so that no document is written under a
+	 * key being rotated away. revoke_gen is bumped when an account loses
+	 * its key (disabled, roles changed): sessions check their account
+	 * again within a second. */
+	pthread_mutex_t		 keys_lock;
+	pthread_rwlock_t	 vault_rw;
+	atomic_uint		 revoke_gen;
 	/* Set when the log cannot be written: documents stay locked and
 	 * clients are told why. */
 	char			 fail_reason[256];
@@ -115,6 +131,11 @@ struct session {
 	char		 peer[64];	/* "uid=0 pid=123" for the log */
 	const char	*refused;	/* not NULL: only tell the peer why */
 	int		 authed;
+	/* Locked after idle_lock_minutes without a request: the key is
+	 * wiped, the person stays known and must give the password again. */
+	int		 locked;
+	int64_t		 last_active_ms;	/* CLOCK_MONOTONIC */
+	unsigned	 revoke_seen;		/* d->revoke_gen checked */
 	struct account	 acct;
 	/* The vault master key, in secure memory, only while authenticated
 	 * and not locked down; klock guards it, since a lockdown wipes it
@@ -153,6 +174,10 @@ void daemon_close_state(struct daemon *d);
 void diag(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_init(int foreground);
 
+/* Seconds since the epoch (accounts, approvals) and monotonic ms. */
+int64_t daemon_now(void);
+int64_t daemon_mono_ms(void);
+
 /* Serves one client until it disconnects (the client thread's body). */
 void session_serve(struct session *s);
 /* Wipes the session's key and forgets who is logged in. */
@@ -160,9 +185,16 @@ void session_logout(struct session *s, const char *why);
 /* Wipes the session's key (any thread). */
 void session_wipe_key(struct session *s);
 /* Locks the session's key for a short use: NULL (and unlocked) if there is
- * none. Every use of s->mk goes between these two. */
+ * none, or if it is of an epoch rotated away (then it is wiped). Every use
+ * of s->mk goes between these two. */
 const uint8_t *session_key_get(struct session *s);
 void session_key_put(struct session *s);
+
+/* Hands mk (secure memory, taken over) of epoch to the session, unless
+ * the machine is in lockdown: then it is wiped. */
+void session_take_key(struct session *s, uint8_t *mk, uint32_t epoch);
+/* Locks an idle session: its key is wiped, the person must log in again. */
+void session_lock(struct session *s, const char *why);
 
 /* The state word ("sealed", "lockdown", ...) with d->lock held. */
 int daemon_state_locked(struct daemon *d);

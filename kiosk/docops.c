@@ -22,9 +22,6 @@
 #include "handlers.h"
 #include "vault.h"
 
-/* Who may hold and read documents at all; per-classification policy
- * (print, copy) is decided elsewhere. */
-#define ROLES_DOCS	(ROLE_DRAFTER | ROLE_SUPERVISOR)
 
 /* Refuses document work in lockdown, with the reason. */
 static int
@@ -55,13 +52,16 @@ check_doc_access(struct session *s)
 	if (!s->authed)
 		return reply_err(s, MK_ERR_DENIED, "log in first") == 0 ?
 		    MK_ERR_DENIED : MK_ERR_CLOSED;
-	if (!(s->acct.roles & ROLES_DOCS))
+	if (policy_may(s->acct.roles, ACT_DOC_READ) != MAY_YES)
 		return reply_err(s, MK_ERR_DENIED,
 		    "this account's roles give no access to documents") == 0 ?
 		    MK_ERR_DENIED : MK_ERR_CLOSED;
 	if (session_key_get(s) == NULL)
-		return reply_err(s, MK_ERR_LOCKED, "the vault key was wiped "
-		    "(lockdown): log in again") == 0 ? MK_ERR_DENIED :
+		return reply_err(s, MK_ERR_LOCKED, s->acct.flags &
+		    ACCOUNT_KEY_PENDING ? "this account's vault key is not "
+		    "granted yet: it is, at the next login of a supervisor" :
+		    "this session holds no vault key (wiped by a lockdown or "
+		    "a key rotation): log in again") == 0 ? MK_ERR_DENIED :
 		    MK_ERR_CLOSED;
 	session_key_put(s);
 	return 0;
@@ -208,23 +208,39 @@ import_outcome(struct session *s, struct vault_import *im, const char *id,
 	return mkproto_send(s->fd, s->out);
 }
 
+static int import_locked(struct session *s, int cls,
+    const struct docfmt_meta *meta, struct cancel *cx);
+
 int
 h_doc_import(struct session *s, const struct mkmsg *m)
 {
-	struct vault_import *im = NULL;
 	struct docfmt_meta meta;
 	struct cancel cx = { s->d, atomic_load(&s->d->gen) };
-	const uint8_t *mk;
-	char id[VAULT_ID_HEX + 1];
-	int r, cls = 0, store_err;
+	int r, cls = 0;
 
 	if ((r = check_doc_access(s)) != 0)
 		return refused(r);
 	if ((r = import_params(s, m, &cls, &meta)) != MK_OK)
 		return r;
+	/* No key rotation while a document is written under the key. */
+	pthread_rwlock_rdlock(&s->d->vault_rw);
+	r = import_locked(s, cls, &meta, &cx);
+	pthread_rwlock_unlock(&s->d->vault_rw);
+	return r;
+}
+
+static int
+import_locked(struct session *s, int cls, const struct docfmt_meta *meta,
+    struct cancel *cx)
+{
+	struct vault_import *im = NULL;
+	const uint8_t *mk;
+	char id[VAULT_ID_HEX + 1];
+	int r, store_err;
+
 	if ((mk = session_key_get(s)) == NULL)
 		return reply_err(s, MK_ERR_LOCKED, "the vault key was wiped");
-	r = vault_import_begin(s->d->vault, mk, s->key_epoch, cls, &meta, &im);
+	r = vault_import_begin(s->d->vault, mk, s->key_epoch, cls, meta, &im);
 	session_key_put(s);
 	if (r != 0)
 		return reply_err(s, r, NULL);
@@ -239,7 +255,7 @@ h_doc_import(struct session *s, const struct mkmsg *m)
 	if ((r = mkmsg_start(s->out, MSG_OK)) != 0 ||
 	    (r = mkmsg_add_str(s->out, F_ID, vault_import_id(im))) != 0 ||
 	    (r = mkproto_send(s->fd, s->out)) != 0 ||
-	    (r = import_stream(s, &im, &store_err, &cx)) != 0) {
+	    (r = import_stream(s, &im, &store_err, cx)) != 0) {
 		import_outcome(s, im, id, docfmt_class_token(cls), r);
 		return r;
 	}
@@ -406,35 +422,47 @@ h_doc_cat(struct session *s, const struct mkmsg *m)
 	return reply_ok(s);
 }
 
-/* The author may delete their own document; a supervisor any. */
+/*
+ * Destroying a secret document is the authority's decision: a supervisor
+ * may; a drafter only their own document, and only with a supervisor's
+ * approval for that document (kiosk/policy.c).
+ */
 static int
-may_delete(struct session *s, const char *id)
+may_delete(struct session *s, const char *id, char *why, size_t whylen)
 {
 	struct vault_reader *rd = NULL;
 	struct vault_doc doc;
 	int r;
 
-	if (s->acct.roles & ROLE_SUPERVISOR)
+	if (policy_may(s->acct.roles, ACT_DOC_DELETE) == MAY_YES)
 		return 0;
-	if ((r = open_reader(s, id, &doc, &rd)) != 0)
+	if ((r = open_reader(s, id, &doc, &rd)) != 0) {
+		snprintf(why, whylen, "%s", mkerr_str(r));
 		return r;
+	}
 	vault_read_close(rd);
-	return strcmp(doc.meta.author, s->acct.name) == 0 ? 0 : MK_ERR_DENIED;
+	r = strcmp(doc.meta.author, s->acct.name);
+	mk_wipe(&doc, sizeof(doc));
+	if (r != 0) {
+		snprintf(why, whylen, "only the author (with a supervisor's "
+		    "approval) or a supervisor may delete a document");
+		return MK_ERR_DENIED;
+	}
+	return approval_require(s, ACT_DOC_DELETE, id, 1, why, whylen);
 }
 
 int
 h_doc_delete(struct session *s, const struct mkmsg *m)
 {
-	char id[VAULT_ID_HEX + 2];
+	char id[VAULT_ID_HEX + 2], why[320];
 	int r;
 
 	if ((r = check_doc_access(s)) != 0)
 		return refused(r);
 	if (mkmsg_str(m, F_ID, id, sizeof(id)) != 0 || !vault_id_valid(id))
 		return reply_err(s, MK_ERR_USAGE, "no such document id");
-	if ((r = may_delete(s, id)) != 0)
-		return reply_err(s, r, r == MK_ERR_DENIED ? "only the author or "
-		    "a supervisor may delete a document" : NULL);
+	if ((r = may_delete(s, id, why, sizeof(why))) != 0)
+		return reply_err(s, r, why);
 	if (session_log(s, LOG_SEV_INFO, "doc.delete.begin", id, 0,
 	    NULL) != 0)
 		return reply_err(s, MK_ERR_LOG, NULL);

@@ -28,6 +28,7 @@
 #include "common/proto.h"
 #include "crypto/cry.h"
 #include "daemon.h"
+#include "policy.h"
 #include "usbguardd.h"
 #include "incident.h"
 
@@ -487,7 +488,7 @@ guard_clear(struct daemon *d, struct session *s, char *why, size_t whylen)
 {
 	struct guard_clear_req rq;
 
-	if (!(s->acct.roles & ROLE_SUPERVISOR)) {
+	if (policy_may(s->acct.roles, ACT_LOCKDOWN_CLEAR) != MAY_YES) {
 		snprintf(why, whylen, "only a supervisor may clear a lockdown");
 		return MK_ERR_DENIED;
 	}

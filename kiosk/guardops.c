@@ -19,7 +19,6 @@
 
 /* Supervisors and IT officers manage incidents; anyone logged in may
  * report one (Article 14: "users can report an incident"). */
-#define ROLES_INCIDENTS	(ROLE_SUPERVISOR | ROLE_IT_OFFICER)
 
 int
 h_watch(struct session *s, const struct mkmsg *m)
@@ -76,9 +75,9 @@ incident_entry(struct session *s, const struct incident *inc)
 }
 
 static int
-may_manage(struct session *s)
+may(struct session *s, enum action act)
 {
-	return s->authed && (s->acct.roles & ROLES_INCIDENTS);
+	return s->authed && policy_may(s->acct.roles, act) == MAY_YES;
 }
 
 int
@@ -89,9 +88,9 @@ h_incident_list(struct session *s, const struct mkmsg *m)
 	int r = 0, more = 1;
 
 	(void)m;
-	if (!may_manage(s))
-		return reply_err(s, MK_ERR_DENIED, "supervisors and IT officers "
-		    "review incidents");
+	if (!may(s, ACT_INCIDENT_VIEW))
+		return reply_err(s, MK_ERR_DENIED, "supervisors, IT officers "
+		    "and inspectors review incidents");
 	if (session_log(s, LOG_SEV_INFO, "incident.list", "", 0, NULL) != 0)
 		return reply_err(s, MK_ERR_LOG, NULL);
 	for (i = 0; more && r == 0; i++) {
@@ -157,9 +156,9 @@ h_incident_show(struct session *s, const struct mkmsg *m)
 	char id[16];
 	int r;
 
-	if (!may_manage(s))
-		return reply_err(s, MK_ERR_DENIED, "supervisors and IT officers "
-		    "review incidents");
+	if (!may(s, ACT_INCIDENT_VIEW))
+		return reply_err(s, MK_ERR_DENIED, "supervisors, IT officers "
+		    "and inspectors review incidents");
 	if ((r = find_incident(s, m, &inc)) != 0)
 		return reply_err(s, r, "no such incident");
 	snprintf(id, sizeof(id), "%" PRIu32, inc.id);
@@ -205,7 +204,7 @@ h_incident_update(struct session *s, const struct mkmsg *m)
 	uint8_t to;
 	int r;
 
-	if (!may_manage(s))
+	if (!may(s, ACT_INCIDENT_HANDLE))
 		return reply_err(s, MK_ERR_DENIED, "supervisors and IT officers "
 		    "handle incidents");
 	if ((r = find_incident(s, m, &inc)) != 0)

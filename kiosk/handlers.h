@@ -7,8 +7,35 @@
 #ifndef MATKIOSK_HANDLERS_H
 #define MATKIOSK_HANDLERS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
 struct session;
 struct mkmsg;
+
+int h_auth(struct session *s, const struct mkmsg *m);
+int h_passwd(struct session *s, const struct mkmsg *m);
+int h_logout(struct session *s, const struct mkmsg *m);
+int h_account_list(struct session *s, const struct mkmsg *m);
+int h_account_add(struct session *s, const struct mkmsg *m);
+int h_account_set(struct session *s, const struct mkmsg *m);
+int h_account_disable(struct session *s, const struct mkmsg *m);
+int h_account_reset(struct session *s, const struct mkmsg *m);
+int h_account_unlock(struct session *s, const struct mkmsg *m);
+int h_key_rotate(struct session *s, const struct mkmsg *m);
+int h_approve(struct session *s, const struct mkmsg *m);
+int h_approval_list(struct session *s, const struct mkmsg *m);
+
+/*
+ * 0 when the session may do act on object now: its roles allow it, or it
+ * uses n of an approval given to it for exactly that (logged as
+ * approval.use). Otherwise MK_ERR_DENIED or MK_ERR_APPROVAL with why for
+ * the person; the caller answers.
+ */
+int approval_require(struct session *s, enum action act, const char *object,
+    uint32_t n, char *why, size_t whylen);
 
 int h_init(struct session *s, const struct mkmsg *m);
 int h_doc_import(struct session *s, const struct mkmsg *m);

@@ -50,6 +50,11 @@ parse_line(struct machine *m, const char *line, unsigned *seen)
 		if (parse_number(line + 10, UINT32_MAX, &v) != 0)
 			return MK_ERR_FORMAT;
 		m->key_epoch = (uint32_t)v;
+	} else if (strncmp(line, "recovery-key=", 13) == 0) {
+		bit = 8;
+		if (strlen(line + 13) != 64 ||
+		    mk_unhex(line + 13, m->recovery_pk, 32) != 0)
+			return MK_ERR_FORMAT;
 	} else
 		return MK_ERR_FORMAT;
 	if (*seen & bit)
@@ -80,18 +85,20 @@ machine_load(const char *path, struct machine *m)
 	    line = strtok_r(NULL, "\n", &save))
 		if ((r = parse_line(m, line, &seen)) != 0)
 			return r;
-	return seen == 7 ? 0 : MK_ERR_FORMAT;
+	return seen == 15 ? 0 : MK_ERR_FORMAT;
 }
 
 int
 machine_save(const char *path, const struct machine *m)
 {
-	char text[MACHINE_FILE_MAX];
+	char text[MACHINE_FILE_MAX], pk[65];
 	int n;
 
+	mk_hex(m->recovery_pk, 32, pk);
 	n = snprintf(text, sizeof(text),
-	    "device-id=%s\nprovisioned=%" PRId64 "\nkey-epoch=%" PRIu32 "\n",
-	    m->device_id, m->provisioned, m->key_epoch);
+	    "device-id=%s\nprovisioned=%" PRId64 "\nkey-epoch=%" PRIu32 "\n"
+	    "recovery-key=%s\n",
+	    m->device_id, m->provisioned, m->key_epoch, pk);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return MK_ERR_TOO_LARGE;
 	return mkfs_atomic_write(path, text, (size_t)n, 0600);

@@ -28,16 +28,9 @@
 #include "common/proto.h"
 #include "common/text.h"
 
-#define PASSWORD_MAX	1024
+#include "matctl.h"
 
-struct ctl {
-	struct mkconf	 conf;
-	const char	*user;
-	struct mkclient	*c;
-	char		 msg[4200];
-};
-
-static void
+void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
@@ -58,11 +51,22 @@ usage(void)
 	    "  usb list [--json]\n"
 	    "  usb register DEV --label TEXT --owner NAME "
 	    "--direction import|export|both\n"
-	    "  usb unregister DEV\n");
+	    "  usb unregister DEV\n"
+	    "  passwd\n"
+	    "  account list [--json]\n"
+	    "  account add NAME --roles ROLE[,ROLE] [--full-name TEXT]\n"
+	    "  account set NAME [--roles ROLE[,ROLE]] [--full-name TEXT]\n"
+	    "  account disable NAME --reason TEXT\n"
+	    "  account enable|reset|unlock NAME\n"
+	    "  key rotate\n"
+	    "  approve --approver NAME --action ACTION --object WHAT "
+	    "[--count N] [--minutes M]\n"
+	    "  approval list [--json]\n"
+	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
 
-static int
+int
 fail(const char *what, const char *why)
 {
 	char esc[4200];
@@ -97,7 +101,7 @@ read_line(int fd, char *buf, size_t len)
 	return 0;
 }
 
-static int
+int
 read_password(const char *prompt, char *buf, size_t len)
 {
 	struct termios old, noecho;
@@ -118,7 +122,7 @@ read_password(const char *prompt, char *buf, size_t len)
 	return r;
 }
 
-static int
+int
 connect_daemon(struct ctl *ctl)
 {
 	int r;
@@ -131,7 +135,7 @@ connect_daemon(struct ctl *ctl)
 	return 0;
 }
 
-static int
+int
 login(struct ctl *ctl)
 {
 	char pw[PASSWORD_MAX + 1], prompt[128];
@@ -149,15 +153,19 @@ login(struct ctl *ctl)
 		return fail("password", "could not read a password");
 	r = mkclient_auth(ctl->c, ctl->user, pw, ctl->msg, sizeof(ctl->msg));
 	mk_wipe(pw, sizeof(pw));
+	if (r == MK_ERR_PW_CHANGE) {
+		fail("login refused", ctl->msg);
+		fprintf(stderr, "matctl: change it with: matctl -u %s passwd\n",
+		    ctl->user);
+		return 1;
+	}
 	if (r != 0)
 		return fail("login refused", ctl->msg);
 	return 0;
 }
 
-/* Reads replies until OK; ERR -> message and 1. */
-typedef int (*entry_fn)(struct ctl *ctl, const struct mkmsg *m, void *arg);
 
-static int
+int
 collect(struct ctl *ctl, entry_fn fn, void *arg, const char *what)
 {
 	struct mkmsg m;
@@ -179,7 +187,7 @@ collect(struct ctl *ctl, entry_fn fn, void *arg, const char *what)
 	}
 }
 
-static void
+void
 json_str(const char *s)
 {
 	char esc[8400];
@@ -195,7 +203,7 @@ json_str(const char *s)
 	putchar('"');
 }
 
-static void
+void
 text_out(const char *s)
 {
 	char esc[8400];
@@ -235,7 +243,7 @@ send_init(struct ctl *ctl, const char *sup, const char *full, const char *pw)
 	return mkclient_send(ctl->c);
 }
 
-static int
+int
 ask_new_password(const char *sup, char *pw, size_t len)
 {
 	char again[PASSWORD_MAX + 1], prompt[160];
@@ -322,10 +330,6 @@ cmd_init(struct ctl *ctl, int argc, char **argv)
 
 /* ---- status ---- */
 
-struct listing {
-	int	json;
-	int	count;
-};
 
 static int
 status_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
@@ -359,7 +363,7 @@ status_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
 	return 0;
 }
 
-static int
+int
 has_json(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
@@ -1091,6 +1095,16 @@ main(int argc, char **argv)
 		r = cmd_incident(&ctl, argc, argv);
 	else if (strcmp(argv[0], "usb") == 0)
 		r = cmd_usb(&ctl, argc, argv);
+	else if (strcmp(argv[0], "passwd") == 0)
+		r = cmd_passwd(&ctl, argc, argv);
+	else if (strcmp(argv[0], "account") == 0)
+		r = cmd_account(&ctl, argc, argv);
+	else if (strcmp(argv[0], "key") == 0)
+		r = cmd_key(&ctl, argc, argv);
+	else if (strcmp(argv[0], "approve") == 0)
+		r = cmd_approve(&ctl, argc, argv);
+	else if (strcmp(argv[0], "approval") == 0)
+		r = cmd_approval(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

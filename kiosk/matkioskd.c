@@ -35,6 +35,7 @@
 #include "common/proto.h"
 #include "crypto/auditlog.h"
 #include "crypto/cry.h"
+#include "approval.h"
 #include "daemon.h"
 #include "usbguardd.h"
 
@@ -538,6 +539,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pthread_mutex_init(&d.lock, NULL);
+	pthread_mutex_init(&d.keys_lock, NULL);
+	pthread_rwlock_init(&d.vault_rw, NULL);
+	if ((d.approvals = approvals_new()) == NULL) {
+		diag(LOG_CRIT, "out of memory");
+		return 1;
+	}
 	pthread_cond_init(&d.clear_cond, NULL);
 	pthread_cond_init(&d.usb_cond, NULL);
 	memset(&lp, 0, sizeof(lp));
@@ -563,6 +570,7 @@ main(int argc, char **argv)
 	    d.provisioned ? "provisioned" : "not provisioned");
 	r = run_loop(&lp);
 	shutdown_daemon(&lp);
+	approvals_free(d.approvals);
 	cry_done();
 	return r == 0 ? 0 : 1;
 }

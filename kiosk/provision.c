@@ -1,7 +1,8 @@
 /*
  * Provisioning a new machine (matctl init, or the console's first-start
- * wizard): the vault master key with the supervisor's key slot and a
- * recovery slot, the device's Ed25519 key, and the audit log with its first
+ * wizard): the vault master key granted to the first supervisor and to the
+ * recovery code (kiosk/keys.h), the device's Ed25519 key, and the audit
+ * log with its first
  * key K_0, which leaves the machine only on the sealing certificate.
  * The machine file is written last: until it exists the machine is not
  * provisioned, and an interrupted provisioning is simply done again.
@@ -24,10 +25,11 @@
 #include "crypto/sign.h"
 #include "daemon.h"
 #include "handlers.h"
+#include "keys.h"
 #include "passwd.h"
 #include "vault.h"
 
-#define RECOVERY_LABEL	"_recovery"
+#define RECOVERY_LABEL	KEYS_RECOVERY_LABEL
 #define RECOVERY_BYTES	20
 #define RECOVERY_CHARS	32	/* base32 of 20 bytes */
 #define RECOVERY_TEXT	(RECOVERY_CHARS + RECOVERY_CHARS / 4)
@@ -42,6 +44,8 @@ struct provision {
 	uint8_t		*k0;		/* secure memory */
 	char		 recovery[RECOVERY_TEXT + 1];
 	char		 device_id[33];
+	uint8_t		 user_pk[32];
+	uint8_t		 recovery_pk[32];
 	struct signkey	*devkey;
 	char		 cert[CERT_MAX];
 };
@@ -127,29 +131,13 @@ clear_leftovers(struct daemon *d, char *why, size_t whylen)
 	}
 	closedir(dir);
 	if ((r = remove_dir_files(d->sd.log)) != 0 ||
-	    (r = remove_dir_files(d->sd.slots)) != 0)
+	    (r = remove_dir_files(d->sd.slots)) != 0 ||
+	    (r = remove_dir_files(d->sd.grants)) != 0)
 		return r;
 	unlink(d->sd.logkey);
 	unlink(d->sd.devkey);
 	unlink(d->sd.accounts);
 	return 0;
-}
-
-static int
-write_slot(struct daemon *d, const char *label, const char *secret,
-    const uint8_t *mk)
-{
-	struct keyslot_params p;
-	uint8_t slot[KEYSLOT_LEN];
-	char path[STATEDIR_PATH_MAX + 64];
-	int r;
-
-	keyslot_default_params(&p);
-	if ((r = statedir_slot_path(&d->sd, label, path, sizeof(path))) != 0 ||
-	    (r = keyslot_wrap(label, secret, strlen(secret), &p, mk, 1,
-	    slot)) != 0)
-		return r;
-	return mkfs_atomic_write(path, slot, sizeof(slot), 0600);
 }
 
 static int
@@ -167,9 +155,15 @@ write_keys(struct daemon *d, struct provision *pv)
 	recovery_secret(pv->recovery, secret);
 	if ((r = signkey_generate(&pv->devkey)) != 0 ||
 	    (r = signkey_save(pv->devkey, d->sd.devkey)) != 0 ||
-	    (r = write_slot(d, pv->user, pv->pw, pv->mk)) != 0)
+	    (r = keys_credential_new(&d->sd, pv->user, pv->pw,
+	    pv->user_pk)) != 0 ||
+	    (r = keys_grant_write(&d->sd, pv->user, pv->user_pk, pv->mk, 1,
+	    NULL, 0)) != 0 ||
+	    (r = keys_credential_new(&d->sd, RECOVERY_LABEL, secret,
+	    pv->recovery_pk)) != 0)
 		goto out;
-	r = write_slot(d, RECOVERY_LABEL, secret, pv->mk);
+	r = keys_grant_write(&d->sd, RECOVERY_LABEL, pv->recovery_pk, pv->mk,
+	    1, NULL, 0);
  out:
 	mk_wipe(secret, sizeof(secret));
 	return r;
@@ -178,6 +172,8 @@ write_keys(struct daemon *d, struct provision *pv)
 static int
 write_accounts(struct daemon *d, struct provision *pv)
 {
+	struct keyslot_params kp;
+	uint8_t hash[ACCOUNT_HASH_LEN];
 	struct accounts *a;
 	struct account acct;
 	int r;
@@ -187,6 +183,14 @@ write_accounts(struct daemon *d, struct provision *pv)
 	snprintf(acct.full_name, sizeof(acct.full_name), "%s", pv->full_name);
 	acct.roles = ROLE_SUPERVISOR | ROLE_IT_OFFICER;
 	acct.created = (int64_t)time(NULL);
+	acct.pw_set = acct.created;
+	memcpy(acct.pk, pv->user_pk, sizeof(acct.pk));
+	cry_random(acct.hist_salt, sizeof(acct.hist_salt));
+	keyslot_default_params(&kp);
+	if ((r = passwd_history_hash(&acct, pv->pw, &kp, hash)) != 0)
+		return r;
+	passwd_history_push(&acct, d->conf.password_history, hash);
+	mk_wipe(hash, sizeof(hash));
 	if ((a = accounts_new()) == NULL)
 		return MK_ERR_ALLOC;
 	if ((r = accounts_add(a, &acct)) == 0)
@@ -298,6 +302,7 @@ provision(struct daemon *d, struct provision *pv, char *why, size_t whylen)
 	snprintf(mach.device_id, sizeof(mach.device_id), "%s", pv->device_id);
 	mach.provisioned = (int64_t)time(NULL);
 	mach.key_epoch = 1;
+	memcpy(mach.recovery_pk, pv->recovery_pk, sizeof(mach.recovery_pk));
 	if ((r = machine_save(d->sd.machine, &mach)) != 0)
 		goto out;
 	/* Reopen through the normal path, as after a restart. */
@@ -332,8 +337,8 @@ read_request(struct session *s, const struct mkmsg *m, struct provision *pv,
 		snprintf(why, whylen, "password missing or too long");
 		return MK_ERR_USAGE;
 	}
-	(void)s;
-	return passwd_check(pv->user, pv->pw, PASSWD_MIN_LEN, why, whylen);
+	return passwd_check(pv->user, pv->pw, s->d->conf.password_min_length,
+	    why, whylen);
 }
 
 static int

@@ -23,12 +23,14 @@
 #include "daemon.h"
 #include "handlers.h"
 #include "incident.h"
+#include "policy.h"
 #include "usbguardd.h"
 
 /* A console may sit at its login screen for a long time; the idle lock of
  * accounts (at most 10 minutes) is enforced separately, per session. */
 #define SESSION_IDLE_MS		(60 * 60 * 1000)
-#define PASSWORD_MAX		1024
+/* How soon an idle, logged-in session notices its account was disabled. */
+#define REVOKE_CHECK_MS		1000
 
 int
 reply_err(struct session *s, int code, const char *message)
@@ -59,6 +61,12 @@ const uint8_t *
 session_key_get(struct session *s)
 {
 	pthread_mutex_lock(&s->klock);
+	if (s->mk != NULL && s->key_epoch != atomic_load(&s->d->key_epoch)) {
+		/* Rotated away: it opens nothing any more. */
+		cry_secure_free(s->mk, 32);
+		s->mk = NULL;
+		atomic_fetch_sub(&s->d->keyed, 1);
+	}
 	if (s->mk == NULL) {
 		pthread_mutex_unlock(&s->klock);
 		return NULL;
@@ -72,9 +80,7 @@ session_key_put(struct session *s)
 	pthread_mutex_unlock(&s->klock);
 }
 
-/* Hands the key to the session, unless the machine went into lockdown
- * meanwhile: then it is wiped at once. */
-static void
+void
 session_take_key(struct session *s, uint8_t *mk, uint32_t epoch)
 {
 	int lockdown;
@@ -82,6 +88,11 @@ session_take_key(struct session *s, uint8_t *mk, uint32_t epoch)
 	pthread_mutex_lock(&s->d->lock);
 	lockdown = s->d->lockdown;
 	pthread_mutex_lock(&s->klock);
+	if (s->mk != NULL) {
+		cry_secure_free(s->mk, 32);
+		s->mk = NULL;
+		atomic_fetch_sub(&s->d->keyed, 1);
+	}
 	if (lockdown) {
 		cry_secure_free(mk, 32);
 	} else {
@@ -103,7 +114,20 @@ session_logout(struct session *s, const char *why)
 	session_wipe_key(s);
 	session_log(s, LOG_SEV_INFO, "auth.logout", s->acct.name, 1, kv);
 	s->authed = 0;
+	s->locked = 0;
 	memset(&s->acct, 0, sizeof(s->acct));
+}
+
+void
+session_lock(struct session *s, const char *why)
+{
+	struct logkv kv[1] = { { "reason", why } };
+
+	if (!s->authed || s->locked)
+		return;
+	session_wipe_key(s);
+	s->locked = 1;
+	session_log(s, LOG_SEV_INFO, "session.lock", s->acct.name, 1, kv);
 }
 
 static int
@@ -121,122 +145,6 @@ h_hello(struct session *s, const struct mkmsg *m)
 	    "unprovisioned")) != 0)
 		return r;
 	return mkproto_send(s->fd, s->out);
-}
-
-static int
-auth_fail(struct session *s, const char *user, const char *why)
-{
-	struct logkv kv[2] = { { "reason", why }, { "peer", s->peer } };
-
-	if (session_log(s, LOG_SEV_THAP, "auth.fail", user, 2, kv) != 0)
-		return reply_err(s, MK_ERR_LOG, NULL);
-	return reply_err(s, MK_ERR_PASSWORD, NULL);
-}
-
-/* Reads the person's slot and unwraps the master key with the password. */
-static int
-unlock_slot(struct session *s, const char *user, const char *pw,
-    uint8_t *mk, uint32_t *epoch)
-{
-	struct mkbuf *slot = NULL;
-	char path[STATEDIR_PATH_MAX + 64];
-	int r;
-
-	if ((r = statedir_slot_path(&s->d->sd, user, path, sizeof(path))) != 0)
-		return r;
-	if ((r = mkfs_read_file(path, KEYSLOT_LEN, &slot)) != 0)
-		return r;
-	if (mkbuf_len(slot) != KEYSLOT_LEN)
-		r = MK_ERR_FORMAT;
-	else
-		r = keyslot_unwrap(user, pw, strlen(pw), mkbuf_ptr(slot), mk,
-		    epoch);
-	mkbuf_free(slot);
-	return r;
-}
-
-static int
-find_account(struct session *s, const char *user, struct account *acct)
-{
-	const struct account *a;
-	int r = MK_ERR_NOT_FOUND;
-
-	pthread_mutex_lock(&s->d->lock);
-	if (!s->d->provisioned)
-		r = MK_ERR_NOT_PROVISIONED;
-	else if ((a = accounts_find(s->d->accounts, user)) != NULL) {
-		*acct = *a;
-		r = 0;
-	}
-	pthread_mutex_unlock(&s->d->lock);
-	return r;
-}
-
-static int
-h_auth(struct session *s, const struct mkmsg *m)
-{
-	char user[ACCOUNT_NAME_MAX + 1], *pw = NULL, esc[160];
-	struct account acct;
-	uint32_t epoch;
-	uint8_t *mk = NULL;
-	int r;
-
-	session_logout(s, "new login");
-	if ((pw = cry_secure_alloc(PASSWORD_MAX + 1)) == NULL ||
-	    (mk = cry_secure_alloc(32)) == NULL) {
-		r = reply_err(s, MK_ERR_ALLOC, NULL);
-		goto out;
-	}
-	if (mkmsg_str(m, F_USER, user, sizeof(user)) != 0 ||
-	    !mktext_valid_name(user)) {
-		mktext_escape(mkmsg_get(m, F_USER) ? mkmsg_get(m, F_USER)->p :
-		    (const uint8_t *)"", mkmsg_get(m, F_USER) ?
-		    mkmsg_get(m, F_USER)->len : 0, esc, sizeof(esc));
-		r = auth_fail(s, esc, "invalid account name");
-		goto out;
-	}
-	if (mkmsg_str(m, F_PASSWORD, pw, PASSWORD_MAX + 1) != 0) {
-		r = auth_fail(s, user, "missing or oversized password");
-		goto out;
-	}
-	if ((r = find_account(s, user, &acct)) != 0) {
-		r = r == MK_ERR_NOT_PROVISIONED ? reply_err(s, r, NULL) :
-		    auth_fail(s, user, "no such account");
-		goto out;
-	}
-	if (acct.flags & ACCOUNT_DISABLED) {
-		r = auth_fail(s, user, "account disabled");
-		goto out;
-	}
-	if ((r = unlock_slot(s, user, pw, mk, &epoch)) != 0) {
-		r = auth_fail(s, user, r == MK_ERR_PASSWORD ? "wrong password" :
-		    mkerr_str(r));
-		goto out;
-	}
-	s->acct = acct;
-	s->authed = 1;
-	/* In lockdown a person may still authenticate (a supervisor must, to
-	 * clear it), but no key is kept. */
-	session_take_key(s, mk, epoch);
-	mk = NULL;
-	{
-		struct logkv kv[1] = { { "peer", s->peer } };
-
-		if (session_log(s, LOG_SEV_INFO, "auth.login", user, 1,
-		    kv) != 0) {
-			session_logout(s, "log failure");
-			r = reply_err(s, MK_ERR_LOG, NULL);
-			goto out;
-		}
-	}
-	if ((r = mkmsg_start(s->out, MSG_OK)) == 0 &&
-	    (r = mkmsg_add_str(s->out, F_ROLE,
-	    accounts_primary_role(acct.roles))) == 0)
-		r = mkproto_send(s->fd, s->out);
- out:
-	cry_secure_free(pw, PASSWORD_MAX + 1);
-	cry_secure_free(mk, 32);
-	return r;
 }
 
 int
@@ -262,6 +170,7 @@ struct status {
 	char	net[4096];
 	char	incidents[32];
 	char	usb[512];
+	char	idle[16];
 };
 
 static void
@@ -295,6 +204,7 @@ gather_status(struct daemon *d, struct status *st)
 		    hex);
 	}
 	snprintf(st->fail, sizeof(st->fail), "%s", d->fail_reason);
+	snprintf(st->idle, sizeof(st->idle), "%u", d->conf.idle_lock_minutes);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -318,21 +228,112 @@ h_status(struct session *s, const struct mkmsg *m)
 	    st.provisioned ? "writable" : "-")) != 0 ||
 	    (r = add_entry(s, "log-head", st.provisioned ? st.head :
 	    "-")) != 0 ||
-	    (r = add_entry(s, "session", s->authed ? s->acct.name :
-	    "-")) != 0 ||
+	    (r = add_entry(s, "session", !s->authed ? "-" : s->locked ?
+	    "locked" : s->acct.name)) != 0 ||
+	    (r = add_entry(s, "idle-lock-minutes", st.idle)) != 0 ||
 	    (r = add_entry(s, "usb-guard", st.usb)) != 0)
 		return r;
 	return reply_ok(s);
 }
 
+/* What a locked session may still ask. */
+static int
+allowed_locked(uint16_t type)
+{
+	return type == MSG_HELLO || type == MSG_STATUS || type == MSG_AUTH ||
+	    type == MSG_PASSWD || type == MSG_LOGOUT;
+}
+
+/* Polling for status does not keep a session awake; anything else the
+ * person asks does. */
+static int
+is_activity(uint16_t type)
+{
+	return type != MSG_HELLO && type != MSG_STATUS;
+}
+
+/* The account may have changed since login (roles, disabled by a
+ * supervisor): every request sees it as it is now. 0 to go on. */
+static int
+refresh_account(struct session *s)
+{
+	const struct account *a;
+	int gone = 0;
+
+	if (!s->authed)
+		return 0;
+	pthread_mutex_lock(&s->d->lock);
+	a = s->d->accounts != NULL ? accounts_find(s->d->accounts,
+	    s->acct.name) : NULL;
+	if (a == NULL || (a->flags & ACCOUNT_DISABLED))
+		gone = 1;
+	else
+		s->acct = *a;
+	pthread_mutex_unlock(&s->d->lock);
+	if (gone) {
+		session_logout(s, "account disabled");
+		return MK_ERR_DISABLED;
+	}
+	/* Roles that no longer hold a key keep none. */
+	if (!(s->acct.roles & ROLES_KEYED))
+		session_wipe_key(s);
+	return 0;
+}
+
+/* A revocation since this session last looked: look now, so that a
+ * disabled person's key leaves memory even if they send nothing. */
+static void
+check_revocation(struct session *s)
+{
+	unsigned g = atomic_load(&s->d->revoke_gen);
+
+	if (g == s->revoke_seen)
+		return;
+	s->revoke_seen = g;
+	(void)refresh_account(s);
+}
+
 static int
 dispatch(struct session *s, const struct mkmsg *m)
 {
+	int r;
+
+	if ((r = refresh_account(s)) != 0)
+		return reply_err(s, r, "this account was disabled: the session "
+		    "has ended");
+	if (s->authed && s->locked && !allowed_locked(m->type))
+		return reply_err(s, MK_ERR_LOCKED, "the session is locked: "
+		    "enter the password again");
+	if (is_activity(m->type))
+		s->last_active_ms = daemon_mono_ms();
 	switch (m->type) {
 	case MSG_HELLO:
 		return h_hello(s, m);
 	case MSG_AUTH:
 		return h_auth(s, m);
+	case MSG_PASSWD:
+		return h_passwd(s, m);
+	case MSG_LOGOUT:
+		return h_logout(s, m);
+	case MSG_ACCOUNT_LIST:
+		return h_account_list(s, m);
+	case MSG_ACCOUNT_ADD:
+		return h_account_add(s, m);
+	case MSG_ACCOUNT_SET:
+		return h_account_set(s, m);
+	case MSG_ACCOUNT_DISABLE:
+		return h_account_disable(s, m);
+	case MSG_ACCOUNT_ENABLE:
+	case MSG_ACCOUNT_RESET:
+		return h_account_reset(s, m);
+	case MSG_ACCOUNT_UNLOCK:
+		return h_account_unlock(s, m);
+	case MSG_KEY_ROTATE:
+		return h_key_rotate(s, m);
+	case MSG_APPROVE:
+		return h_approve(s, m);
+	case MSG_APPROVAL_LIST:
+		return h_approval_list(s, m);
 	case MSG_INIT:
 		return h_init(s, m);
 	case MSG_STATUS:
@@ -416,10 +417,29 @@ session_serve(struct session *s)
 	s->out = mkbuf_new(PROTO_FRAME_MAX + 4);
 	if (s->in == NULL || s->out == NULL)
 		goto out;
+	s->last_active_ms = daemon_mono_ms();
+	s->revoke_seen = atomic_load(&s->d->revoke_gen);
 	for (;;) {
-		r = mkproto_recv(s->fd, s->in, &m, SESSION_IDLE_MS);
+		int64_t wait = SESSION_IDLE_MS, left;
+
+		check_revocation(s);
+		if (s->authed && !s->locked) {
+			left = policy_idle_left_ms(s->last_active_ms,
+			    daemon_mono_ms(), &s->d->conf);
+			if (left == 0) {
+				session_lock(s, "idle");
+				continue;
+			}
+			if (left < wait)
+				wait = left;
+			if (wait > REVOKE_CHECK_MS)
+				wait = REVOKE_CHECK_MS;
+		}
+		r = mkproto_recv(s->fd, s->in, &m, (int)wait);
 		if (r == MK_ERR_CLOSED || s->d->stopping)
 			break;
+		if (r == MK_ERR_TIMEOUT && s->authed && !s->locked)
+			continue;	/* the idle lock, at the loop's top */
 		if (r == 0)
 			r = dispatch(s, &m);
 		if (r == 0 && atomic_load(&s->watching)) {

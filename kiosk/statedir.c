@@ -27,6 +27,8 @@ statedir_init(struct statedir *sd, const char *root)
 	    root)) != 0 ||
 	    (r = mkfs_path(sd->slots, sizeof(sd->slots), "%s/keys/slots",
 	    root)) != 0 ||
+	    (r = mkfs_path(sd->grants, sizeof(sd->grants), "%s/keys/grants",
+	    root)) != 0 ||
 	    (r = mkfs_path(sd->vault, sizeof(sd->vault), "%s/vault",
 	    root)) != 0)
 		return r;
@@ -112,7 +114,8 @@ make_dir(const char *path, char *why, size_t whylen)
 int
 statedir_prepare(const struct statedir *sd, char *why, size_t whylen)
 {
-	const char *dirs[] = { sd->root, sd->keys, sd->slots, sd->vault,
+	const char *dirs[] = { sd->root, sd->keys, sd->slots, sd->grants,
+	    sd->vault,
 	    sd->log, sd->evidence };
 	const char *secret[] = { sd->machine, sd->devkey, sd->accounts,
 	    sd->logkey, sd->lockdown, sd->incidents };

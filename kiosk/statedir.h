@@ -10,8 +10,10 @@
  *     accounts        0600  accounts (no secrets)
  *     keys/           0700
  *       logkey        0600  current audit-log key (two slots)
- *       slots/NAME.slot     master key wrapped per account
+ *       slots/NAME.slot     the person's credential under their password
  *       slots/_recovery.slot
+ *       grants/NAME.grant   the master key sealed to the person (keys.h)
+ *       grants/_recovery.grant
  *     vault/          0700  ID.mkd documents, .tmp-* while importing
  *     log/            0700  audit-log segments
  *     lockdown        0600  why the machine is locked down (while it is)
@@ -33,6 +35,7 @@ struct statedir {
 	char	keys[STATEDIR_PATH_MAX];
 	char	logkey[STATEDIR_PATH_MAX];
 	char	slots[STATEDIR_PATH_MAX];
+	char	grants[STATEDIR_PATH_MAX];
 	char	vault[STATEDIR_PATH_MAX];
 	char	log[STATEDIR_PATH_MAX];
 	char	lockdown[STATEDIR_PATH_MAX];	/* present while locked down */

@@ -295,10 +295,12 @@ register_locked(struct session *s, const struct reg_req *q,
 	return append_atomic(path, USBOPS_REGISTRY_MAX, reg);
 }
 
+/* A supervisor registers and unregisters; an IT officer with a
+ * supervisor's approval for that very device (kiosk/policy.c). */
 static int
-may_register(const struct session *s)
+may_register(struct session *s, const char *port, char *why, size_t whylen)
 {
-	return s->authed && (s->acct.roles & ROLE_SUPERVISOR);
+	return approval_require(s, ACT_USB_REGISTER, port, 1, why, whylen);
 }
 
 static int
@@ -335,15 +337,16 @@ h_usb_register(struct session *s, const struct mkmsg *m)
 {
 	struct reg_req q;
 	const char *why;
-	char *rule;
+	char *rule, refusal[320];
 	int r;
 
 	memset(&q, 0, sizeof(q));
-	if (!may_register(s))
-		return reply_err(s, MK_ERR_DENIED, "a supervisor registers "
-		    "USB storage");
+	if (!s->authed)
+		return reply_err(s, MK_ERR_DENIED, "log in first");
 	if ((r = read_fields(m, &q, 1, &why)) != 0)
 		return reply_err(s, r, why);
+	if ((r = may_register(s, q.port, refusal, sizeof(refusal))) != 0)
+		return reply_err(s, r, refusal);
 	if ((rule = malloc(USBRULE_LINE_MAX + 1)) == NULL)
 		return reply_err(s, MK_ERR_ALLOC, NULL);
 	if ((r = load_device(&q, rule, USBRULE_LINE_MAX + 1, &why)) != 0) {
@@ -449,14 +452,17 @@ h_usb_unregister(struct session *s, const struct mkmsg *m)
 {
 	struct reg_req q;
 	const char *why;
+	char refusal[320];
 	int r;
 
 	memset(&q, 0, sizeof(q));
-	if (!may_register(s))
-		return reply_err(s, MK_ERR_DENIED, "a supervisor unregisters "
-		    "USB storage");
-	if ((r = read_fields(m, &q, 0, &why)) != 0 ||
-	    (r = load_device(&q, NULL, 0, &why)) != 0)
+	if (!s->authed)
+		return reply_err(s, MK_ERR_DENIED, "log in first");
+	if ((r = read_fields(m, &q, 0, &why)) != 0)
+		return reply_err(s, r, why);
+	if ((r = may_register(s, q.port, refusal, sizeof(refusal))) != 0)
+		return reply_err(s, r, refusal);
+	if ((r = load_device(&q, NULL, 0, &why)) != 0)
 		return reply_err(s, r, why);
 	if (log_change(s, "usb.unregister", &q) != 0)
 		return reply_err(s, MK_ERR_LOG, NULL);

@@ -533,6 +533,83 @@ vault_read_close(struct vault_reader *rd)
 	free(rd);
 }
 
+static int
+open_doc_rw(struct vault *v, const char *id, int flags, int *fd)
+{
+	char name[VAULT_ID_HEX + 8];
+
+	if (!vault_id_valid(id))
+		return MK_ERR_NOT_FOUND;
+	if (mkfs_path(name, sizeof(name), "%s%s", id, DOC_SUFFIX) != 0)
+		return MK_ERR_INTERNAL;
+	if ((*fd = openat(v->dirfd, name, flags | O_CLOEXEC |
+	    O_NOFOLLOW)) < 0)
+		return mkerr_from_errno(errno);
+	return 0;
+}
+
+static int
+read_fixed(int fd, uint8_t hdr[DOCFMT_META_OFF], struct docfmt_info *info)
+{
+	ssize_t n;
+	int r;
+
+	n = pread(fd, hdr, DOCFMT_META_OFF, 0);
+	if (n < 0)
+		return mkerr_from_errno(errno);
+	if (n != DOCFMT_META_OFF)
+		return MK_ERR_TRUNCATED;
+	r = docfmt_parse_info(hdr, DOCFMT_META_OFF, info);
+	return r == MK_ERR_TRUNCATED ? 0 : r;
+}
+
+int
+vault_key_epoch(struct vault *v, const char *id, uint32_t *epoch)
+{
+	uint8_t hdr[DOCFMT_META_OFF];
+	struct docfmt_info info;
+	int fd, r;
+
+	*epoch = 0;
+	if ((r = open_doc_rw(v, id, O_RDONLY, &fd)) != 0)
+		return r;
+	if ((r = read_fixed(fd, hdr, &info)) == 0)
+		*epoch = info.key_epoch;
+	close(fd);
+	return r;
+}
+
+int
+vault_rewrap(struct vault *v, const char *id,
+    const uint8_t old_mk[DOCFMT_KEY_LEN],
+    const uint8_t new_mk[DOCFMT_KEY_LEN], uint32_t new_epoch, int *done)
+{
+	uint8_t hdr[DOCFMT_META_OFF];
+	struct docfmt_info info;
+	ssize_t w;
+	int fd, r;
+
+	*done = 0;
+	if ((r = open_doc_rw(v, id, O_RDWR, &fd)) != 0)
+		return r;
+	if ((r = read_fixed(fd, hdr, &info)) != 0 ||
+	    info.key_epoch == new_epoch)
+		goto out;
+	if ((r = docfmt_rewrap(hdr, sizeof(hdr), old_mk, new_mk,
+	    new_epoch)) != 0)
+		goto out;
+	w = pwrite(fd, hdr + DOCFMT_KEYBLOCK_OFF, DOCFMT_KEYBLOCK_LEN,
+	    DOCFMT_KEYBLOCK_OFF);
+	if (w != DOCFMT_KEYBLOCK_LEN || fdatasync(fd) != 0)
+		r = w < 0 ? mkerr_from_errno(errno) : MK_ERR_IO;
+	else
+		*done = 1;
+ out:
+	mk_wipe(hdr, sizeof(hdr));
+	close(fd);
+	return r;
+}
+
 int
 vault_delete(struct vault *v, const char *id)
 {

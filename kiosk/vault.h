@@ -71,6 +71,18 @@ int vault_read_verify(struct vault_reader *rd, vault_cancel_fn cancel,
 int vault_read_next(struct vault_reader *rd, uint8_t *buf, size_t *n);
 void vault_read_close(struct vault_reader *rd);
 
+/*
+ * Re-wraps id's data key from old_mk to new_mk (epoch new_epoch) in place:
+ * only the 64-byte key block changes (one sector, written and synced), never
+ * the body. *done is 1 if it was re-wrapped, 0 if it already had
+ * new_epoch. MK_ERR_AUTH if old_mk does not open it.
+ */
+int vault_rewrap(struct vault *v, const char *id,
+    const uint8_t old_mk[DOCFMT_KEY_LEN],
+    const uint8_t new_mk[DOCFMT_KEY_LEN], uint32_t new_epoch, int *done);
+/* The key epoch id's header claims (no key needed). */
+int vault_key_epoch(struct vault *v, const char *id, uint32_t *epoch);
+
 /* Crypto-erases the document (its wrapped key is overwritten and synced)
  * and removes it. */
 int vault_delete(struct vault *v, const char *id);

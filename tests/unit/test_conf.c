@@ -55,6 +55,31 @@ assert_defaults(const struct mkconf *c)
 }
 
 static void
+test_policy(void **state)
+{
+	static const char text[] = "[policy]\npassword_min_length = 12\n"
+	    "password_max_age_days = 30\npassword_history = 0\n"
+	    "max_failed_logins = 3\nlockout_minutes = 30\n"
+	    "idle_lock_minutes = 10\n";
+	char path[64], err[512];
+	struct mkconf c;
+
+	(void)state;
+	mkconf_defaults(&c);
+	assert_int_equal(c.password_min_length, 8);
+	assert_int_equal(c.idle_lock_minutes, 5);
+	assert_true(c.max_failed_logins >= 1 && c.max_failed_logins <= 10);
+	assert_int_equal(load_text(text, strlen(text), &c, err, sizeof(err),
+	    path), 0);
+	assert_int_equal(c.password_min_length, 12);
+	assert_int_equal(c.password_max_age_days, 30);
+	assert_int_equal(c.password_history, 0);
+	assert_int_equal(c.max_failed_logins, 3);
+	assert_int_equal(c.lockout_minutes, 30);
+	assert_int_equal(c.idle_lock_minutes, 10);
+}
+
+static void
 test_defaults(void **state)
 {
 	struct mkconf c;
@@ -172,6 +197,31 @@ test_errors_name_file_and_line(void **state)
 		{ "[daemon]\nclient_group = ../x\n", 0, 2, "bad value" },
 		{ nul_text, sizeof(nul_text) - 1, 2, "NUL" },
 		{ longline, 0, 2, "too long" },
+		/* [policy]: each setting outside what Article 8 allows is
+		 * refused by name. */
+		{ "[policy]\nidle_lock_minutes = 11\n", 0, 2,
+		    "idle_lock_minutes must be a whole number from 1 to 10" },
+		{ "[policy]\nidle_lock_minutes = 0\n", 0, 2,
+		    "idle_lock_minutes must be" },
+		{ "[policy]\npassword_min_length = 7\n", 0, 2,
+		    "password_min_length must be a whole number from 8" },
+		{ "[policy]\npassword_max_age_days = 0\n", 0, 2,
+		    "password_max_age_days must be" },
+		{ "[policy]\npassword_history = 25\n", 0, 2,
+		    "password_history must be" },
+		{ "[policy]\nmax_failed_logins = 0\n", 0, 2,
+		    "max_failed_logins must be" },
+		{ "[policy]\nmax_failed_logins = 11\n", 0, 2,
+		    "max_failed_logins must be" },
+		{ "[policy]\nlockout_minutes = -5\n", 0, 2,
+		    "lockout_minutes must be" },
+		{ "[policy]\nlockout_minutes = 5m\n", 0, 2,
+		    "lockout_minutes must be" },
+		{ "[policy]\nlockout_minutes = 99999999999999999999\n", 0, 2,
+		    "lockout_minutes must be" },
+		{ "[policy]\nlockout_minutes = 5\nlockout_minutes = 6\n", 0,
+		    3, "twice" },
+		{ "[policy]\nidle_lock = 5\n", 0, 2, "unknown key" },
 	};
 	size_t i;
 
@@ -278,6 +328,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_partial_and_empty),
 		cmocka_unit_test(test_errors_name_file_and_line),

@@ -293,9 +293,11 @@ test_accounts_load_corrupt(void **state)
 	d[0] ^= 0x20;
 	assert_int_equal(load_bytes(d, n, &a), MK_ERR_FORMAT);
 	d[0] ^= 0x20;
-	d[9] = 2;
-	assert_int_equal(load_bytes(d, n, &a), MK_ERR_FORMAT);
+	d[9] = 3;
+	assert_int_equal(load_bytes(d, n, &a), MK_ERR_VERSION);
 	d[9] = 1;
+	assert_int_equal(load_bytes(d, n, &a), MK_ERR_VERSION);
+	d[9] = 2;
 	/* A count larger than the records. */
 	d[11] = 4;
 	assert_int_equal(load_bytes(d, n, &a), MK_ERR_TRUNCATED);
@@ -334,17 +336,31 @@ test_accounts_load_corrupt(void **state)
 static void
 test_accounts_load_duplicate(void **state)
 {
-	static const uint8_t file[] =
-	    "MATKACCT\x00\x01\x00\x02"
-	    "\x00\x01" "a" "\x00\x01" "A" "\x00\x00\x00\x01"
-	    "\0\0\0\0\0\0\0\0" "\x00"
-	    "\x00\x01" "a" "\x00\x01" "B" "\x00\x00\x00\x02"
-	    "\0\0\0\0\0\0\0\0" "\x00";
+	/* Per account after the flags: public key 32, four times 8, a
+	 * u32, salt 16, history count 1: 85 bytes, all zero here. */
+	static const uint8_t head[] = "MATKACCT\x00\x02\x00\x02";
+	static const uint8_t one_a[] = "\x00\x01" "a" "\x00\x01" "A"
+	    "\x00\x00\x00\x01" "\0\0\0\0\0\0\0\0" "\x00";
+	static const uint8_t one_b[] = "\x00\x01" "a" "\x00\x01" "B"
+	    "\x00\x00\x00\x02" "\0\0\0\0\0\0\0\0" "\x00";
+	uint8_t file[256];
+	size_t n = 0;
 	struct accounts *a;
 
 	(void)state;
-	assert_int_equal(load_bytes(file, sizeof(file) - 1, &a),
-	    MK_ERR_EXISTS);
+	memset(file, 0, sizeof(file));
+	memcpy(file, head, sizeof(head) - 1);
+	n += sizeof(head) - 1;
+	memcpy(file + n, one_a, sizeof(one_a) - 1);
+	n += sizeof(one_a) - 1 + 85;
+	memcpy(file + n, one_b, sizeof(one_b) - 1);
+	n += sizeof(one_b) - 1 + 85;
+	assert_int_equal(load_bytes(file, n, &a), MK_ERR_EXISTS);
+	/* The first alone loads. */
+	file[11] = 1;
+	assert_int_equal(load_bytes(file, 12 + sizeof(one_a) - 1 + 85, &a),
+	    0);
+	accounts_free(a);
 }
 
 /* read_str (accounts.c) copies the bstr and NUL-terminates it, then the
@@ -444,7 +460,7 @@ expect_refused(const char *name, const char *pw, const char *rule)
 
 	memset(why, 0, sizeof(why));
 	if (passwd_check(name, pw, PASSWD_MIN_LEN, why, sizeof(why)) !=
-	    MK_ERR_USAGE || strstr(why, rule) == NULL)
+	    MK_ERR_POLICY || strstr(why, rule) == NULL)
 		fail_msg("\"%s\": got \"%s\", want the rule \"%s\"", pw, why,
 		    rule);
 }
@@ -463,8 +479,22 @@ test_passwd_rules(void **state)
 	assert_int_equal(passwd_check("nguyenvana",
 	    "M\xe1\xba\xadt kh\xe1\xba\xa9u 1!", PASSWD_MIN_LEN, why,
 	    sizeof(why)), 0);
-	assert_int_equal(passwd_check("nguyenvana", "Abcdef1!", PASSWD_MIN_LEN,
+	assert_int_equal(passwd_check("nguyenvana", "Sông#Hồng7x",
+	    PASSWD_MIN_LEN, why, sizeof(why)), 0);
+	assert_int_equal(passwd_check("nguyenvana", "Kq7!vRt2", PASSWD_MIN_LEN,
 	    why, sizeof(why)), 0);
+	/* Common passwords, and common words dressed up with look-alike
+	 * digits and symbols around them. */
+	expect_refused("nguyenvana", "P@ssw0rd1", "common password");
+	expect_refused("nguyenvana", "Password1!", "common password");
+	expect_refused("nguyenvana", "Matkhau@123", "common password");
+	expect_refused("nguyenvana", "@Admin2026!", "common password");
+	expect_refused("nguyenvana", "Qwerty!23", "common password");
+	expect_refused("nguyenvana", "Abcdef1!", "common password");
+	expect_refused("nguyenvana", "Vietnam#1975", "common password");
+	/* Too few different characters once decorations are stripped. */
+	expect_refused("nguyenvana", "Aaaaaaa1!", "common password");
+	expect_refused("nguyenvana", "1!Abab@ba", "common password");
 
 	/* Seven characters, though ten bytes: too short. */
 	expect_refused("nguyenvana", "\xc3\x81\xc3\xa1\xc3\xa1" "1!Bb",
@@ -485,19 +515,22 @@ test_passwd_rules(void **state)
 	expect_refused("nguyenvana", "Abcd\tef1!", "control character");
 	expect_refused("nguyenvana", "Abcdef1!\x7f", "control character");
 	/* A longer minimum is honoured. */
-	assert_int_equal(passwd_check("nguyenvana", "Abcdef1!", 12, why,
-	    sizeof(why)), MK_ERR_USAGE);
+	assert_int_equal(passwd_check("nguyenvana", "Kq7!vRt2", 12, why,
+	    sizeof(why)), MK_ERR_POLICY);
 	assert_non_null(strstr(why, "at least 12 characters"));
 	/* A small buffer is cut, not overrun. */
 	memset(why, 'x', sizeof(why));
 	assert_int_equal(passwd_check("nguyenvana", "abc", PASSWD_MIN_LEN,
-	    why, 10), MK_ERR_USAGE);
+	    why, 10), MK_ERR_POLICY);
 	assert_int_equal(strlen(why), 9);
 }
 
 /* ---- machine ---- */
 
 #define DEVID	"00112233445566778899aabbccddeeff"
+#define RKHEX	"a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5" \
+		"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+#define RK	"recovery-key=" RKHEX "\n"
 
 static void
 test_machine_round_trip(void **state)
@@ -507,7 +540,7 @@ test_machine_round_trip(void **state)
 	struct mkbuf *b;
 	struct stat st;
 	static const char want[] = "device-id=" DEVID "\n"
-	    "provisioned=1700000000\nkey-epoch=4294967295\n";
+	    "provisioned=1700000000\nkey-epoch=4294967295\n" RK;
 
 	(void)state;
 	tmp_path(path, sizeof(path), "machine");
@@ -515,6 +548,8 @@ test_machine_round_trip(void **state)
 	snprintf(m.device_id, sizeof(m.device_id), "%s", DEVID);
 	m.provisioned = 1700000000;
 	m.key_epoch = UINT32_MAX;
+	for (size_t i = 0; i < sizeof(m.recovery_pk); i++)
+		m.recovery_pk[i] = i < 16 ? 0xa5 : 0x5a;
 	assert_int_equal(machine_save(path, &m), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -528,6 +563,7 @@ test_machine_round_trip(void **state)
 	assert_string_equal(back.device_id, DEVID);
 	assert_true(back.provisioned == 1700000000);
 	assert_int_equal(back.key_epoch, UINT32_MAX);
+	assert_memory_equal(back.recovery_pk, m.recovery_pk, 32);
 
 	m.provisioned = INT64_MAX;
 	m.key_epoch = 0;
@@ -557,32 +593,40 @@ test_machine_rejects(void **state)
 	static const char *const bad[] = {
 		"\n\n",
 		/* one key missing */
-		"provisioned=1\nkey-epoch=1\n",
-		"device-id=" DEVID "\nkey-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=1\n",
+		RK "provisioned=1\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nprovisioned=1\n",
+		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n",
+		/* recovery key: short, long, not hex */
+		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
+		    "recovery-key=a5a5\n",
+		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
+		    RK "0\n",
+		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
+		    "recovery-key=" RKHEX "\n" RK,
 		/* unknown key, or no key at all */
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\nextra=1\n",
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\njunk\n",
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\nextra=1\n",
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\njunk\n",
 		/* device id: short, long, not hex */
-		"device-id=00112233445566778899aabbccddeef\nprovisioned=1\n"
+		RK "device-id=00112233445566778899aabbccddeef\nprovisioned=1\n"
 		    "key-epoch=1\n",
-		"device-id=" DEVID "0\nprovisioned=1\nkey-epoch=1\n",
-		"device-id=00112233445566778899aabbccddeefg\nprovisioned=1\n"
+		RK "device-id=" DEVID "0\nprovisioned=1\nkey-epoch=1\n",
+		RK "device-id=00112233445566778899aabbccddeefg\nprovisioned=1\n"
 		    "key-epoch=1\n",
 		/* numbers: empty, not decimal, out of range, negative */
-		"device-id=" DEVID "\nprovisioned=\nkey-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=12x\nkey-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=9223372036854775808\n"
+		RK "device-id=" DEVID "\nprovisioned=\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nprovisioned=12x\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nprovisioned=9223372036854775808\n"
 		    "key-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=99999999999999999999\n"
+		RK "device-id=" DEVID "\nprovisioned=99999999999999999999\n"
 		    "key-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=-1\nkey-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=4294967296\n",
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=-1\n",
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=0x10\n",
+		RK "device-id=" DEVID "\nprovisioned=-1\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=4294967296\n",
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=-1\n",
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=0x10\n",
 		/* a key's name in another case, or with spaces */
-		"Device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n",
-		"device-id = " DEVID "\nprovisioned=1\nkey-epoch=1\n",
+		RK "Device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n",
+		RK "device-id = " DEVID "\nprovisioned=1\nkey-epoch=1\n",
 	};
 	static const char nul[] = "device-id=" DEVID "\nprovisioned=1\0\n"
 	    "key-epoch=1\n";
@@ -636,13 +680,13 @@ static void
 test_machine_noncanonical(void **state)
 {
 	static const char *const bad[] = {
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
 		    "key-epoch=0\n",
-		"device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
+		RK "device-id=" DEVID "\nprovisioned=1\nkey-epoch=1\n"
 		    "device-id=ffffffffffffffffffffffffffffffff\n",
-		"device-id=" DEVID "\nprovisioned=+1\nkey-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned= 1\nkey-epoch=1\n",
-		"device-id=" DEVID "\nprovisioned=1\n"
+		RK "device-id=" DEVID "\nprovisioned=+1\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nprovisioned= 1\nkey-epoch=1\n",
+		RK "device-id=" DEVID "\nprovisioned=1\n"
 		    "key-epoch=-18446744069414584321\n",
 	};
 	size_t i, accepted = 0;
