@@ -160,7 +160,7 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.
 # like the tests' daemons, so that it never touches this machine's USB.
 bench: $(call DEPS_STAMP,bench)
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
-	    $(BUILD)/bench_airgap $(BUILD)/tests/tools/usbbed
+	    $(BUILD)/bench_airgap $(BUILD)/bench_usb $(BUILD)/tests/tools/usbbed
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)
@@ -168,6 +168,11 @@ $(BUILD)/bench_airgap: $(call obj,tests/bench/bench_airgap.c) $(LIBCOMMON)
 $(BUILD)/bench_crypto $(BUILD)/bench_airgap:
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
+
+# The USB decision bench: a udev monitor of its own for the raw figure.
+$(BUILD)/bench_usb: $(call obj,tests/bench/bench_usb.c) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(UDEV_LIBS)
 
 run: $(call DEPS_STAMP,run)
 	$(Q)$(MAKE) --no-print-directory MODE=release all

@@ -4,17 +4,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libudev.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/fsutil.h"
+#include "common/hist.h"
 #include "common/text.h"
 #include "daemon.h"
 #include "usbguard/usbdev.h"
@@ -30,6 +33,10 @@ struct usbd {
 	/* Under d->lock: session threads read it for `usb list`. */
 	size_t			 n;
 	struct usbd_entry	 dev[USBD_DEVICES_MAX];
+	/* Under d->lock too (status): the time from each uevent received
+	 * to its decision written, in ns, for the decisions of "add" and
+	 * "change" events (not those of a scan, which has no event). */
+	struct mkhist		*latency;
 };
 
 /* Reads a sysfs attribute of at most max bytes. Text attributes lose the
@@ -291,11 +298,24 @@ log_decision(struct daemon *d, const struct usbd_entry *e,
 	    note[0] ? 8 : 7, kv);
 }
 
-/* Decides one device and writes the decision to sysfs. Any failure to
- * read the device is a block: the policy sees it unparsed. */
-static void
-decide(struct daemon *d, struct udev_device *ud)
+static uint64_t
+ns_between(const struct timespec *a, const struct timespec *b)
 {
+	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
+	    (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/* Decides one device and writes the decision to sysfs. Any failure to
+ * read the device is a block: the policy sees it unparsed. received is
+ * when the uevent arrived, NULL for a scan: the decision's latency is
+ * counted from then to the sysfs write, the part a user waits for. */
+static void
+decide(struct daemon *d, struct udev_device *ud,
+    const struct timespec *received)
+{
+	struct timespec written;
 	struct usbd *g = d->usb;
 	struct usbpolicy_decision dec;
 	struct usbd_entry e;
@@ -323,8 +343,12 @@ decide(struct daemon *d, struct udev_device *ud)
 		    udev_device_get_sysname(ud));
 	r = enforce(udev_device_get_syspath(ud), dec.target, note,
 	    sizeof(note));
+	if (received != NULL)
+		clock_gettime(CLOCK_MONOTONIC, &written);
 	pthread_mutex_lock(&d->lock);
 	table_put_locked(g, &e);
+	if (received != NULL)
+		mkhist_add(g->latency, ns_between(received, &written));
 	pthread_mutex_unlock(&d->lock);
 	log_decision(d, &e, &dec, note);
 	usbdev_free(u);
@@ -397,7 +421,7 @@ scan(struct daemon *d, int roots)
 			    udev_device_get_sysname(ud));
 			failed++;
 		} else if (!roots)
-			decide(d, ud);
+			decide(d, ud, NULL);
 		udev_device_unref(ud);
 	}
 	udev_enumerate_unref(en);
@@ -422,7 +446,9 @@ usbd_start(struct daemon *d)
 	struct usbd *g;
 	int r;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->latency = mkhist_new()) == NULL) {
+		usbd_free(g);
 		r = MK_ERR_ALLOC;
 		goto fail;
 	}
@@ -466,12 +492,14 @@ void
 usbd_on_event(struct daemon *d)
 {
 	struct udev_device *ud;
+	struct timespec received;
 	const char *action;
 
 	if (d->usb == NULL)
 		return;
 	errno = 0;
 	while ((ud = udev_monitor_receive_device(d->usb->mon)) != NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &received);
 		action = udev_device_get_action(ud);
 		if (action != NULL && strcmp(action, "remove") == 0) {
 			pthread_mutex_lock(&d->lock);
@@ -480,7 +508,7 @@ usbd_on_event(struct daemon *d)
 			pthread_mutex_unlock(&d->lock);
 		} else if (action != NULL && (strcmp(action, "add") == 0 ||
 		    strcmp(action, "change") == 0))
-			decide(d, ud);
+			decide(d, ud, &received);
 		udev_device_unref(ud);
 		errno = 0;
 	}
@@ -499,6 +527,7 @@ usbd_free(struct usbd *g)
 	if (g == NULL)
 		return;
 	usbrules_free(g->rules);
+	mkhist_free(g->latency);
 	if (g->mon != NULL)
 		udev_monitor_unref(g->mon);
 	if (g->udev != NULL)
@@ -506,23 +535,63 @@ usbd_free(struct usbd *g)
 	free(g);
 }
 
+/* "uevent decisions N, latency median X us, p99 Y us" (d->lock held). */
+static void
+format_latency(const struct mkhist *h, char *out, size_t outlen)
+{
+	uint64_t n = mkhist_count(h), med, p99;
+	int r;
+
+	if (n == 0)
+		r = snprintf(out, outlen, "uevent decisions 0");
+	else {
+		med = mkhist_quantile(h, 0.5);
+		p99 = mkhist_quantile(h, 0.99);
+		r = snprintf(out, outlen, "uevent decisions %" PRIu64
+		    ", latency median %" PRIu64 ".%" PRIu64 " us, p99 %"
+		    PRIu64 ".%" PRIu64 " us", n, med / 1000,
+		    med % 1000 / 100, p99 / 1000, p99 % 1000 / 100);
+	}
+	if (r < 0 || (size_t)r >= outlen)
+		out[0] = '\0';
+}
+
+/* The running line, the latency last, so that a reader matching its
+ * start sees what it always saw. Returns what snprintf returned. */
+static int
+format_running(const struct usbd *g, const char *lat, char *out,
+    size_t outlen)
+{
+	const char *sep = lat[0] != '\0' ? "; " : "";
+
+	if (g->rules_why[0] != '\0')
+		return snprintf(out, outlen, "running, %zu devices; %s%s%s",
+		    g->n, g->rules_why, sep, lat);
+	return snprintf(out, outlen, "running, %zu devices, %zu rules%s%s",
+	    g->n, usbrules_count(g->rules), sep, lat);
+}
+
 void
 usbd_status_locked(const struct daemon *d, char *out, size_t outlen)
 {
 	const struct usbd *g = d->usb;
+	char lat[128];
 	int n;
 
-	if (g == NULL)
+	if (g == NULL) {
 		n = snprintf(out, outlen, "failed: %s", d->usb_fail[0] ?
 		    d->usb_fail : "not started");
-	else if (g->rules_why[0] != '\0')
-		n = snprintf(out, outlen, "running, %zu devices; %s", g->n,
-		    g->rules_why);
-	else
-		n = snprintf(out, outlen, "running, %zu devices, %zu rules",
-		    g->n, usbrules_count(g->rules));
+		if (n < 0 || (size_t)n >= outlen)
+			snprintf(out, outlen, "failed");
+		return;
+	}
+	format_latency(g->latency, lat, sizeof(lat));
+	/* Too long: the latency goes first, the rules' state last. */
+	n = format_running(g, lat, out, outlen);
 	if (n < 0 || (size_t)n >= outlen)
-		snprintf(out, outlen, "%s", g == NULL ? "failed" : "running");
+		n = format_running(g, "", out, outlen);
+	if (n < 0 || (size_t)n >= outlen)
+		snprintf(out, outlen, "running");
 }
 
 void

@@ -55,6 +55,38 @@ wait_auth() {
 	return 1
 }
 plug() { echo "add $DATA/$1.umockdev $2" >&7; }
+# The usb-guard line of status, without its key.
+usb_status() { ctl status | sed -n 's/^usb-guard  *//p'; }
+# The number of decided uevents status reports ("" if none shown).
+udecisions() { usb_status | sed -n 's/.*; uevent decisions \([0-9]*\).*/\1/p'; }
+# Waits up to two seconds for status to report $1 decided uevents.
+wait_decisions() {
+	local i
+	for i in $(seq 100); do
+		[ "$(udecisions)" = "$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+# Waits up to two seconds for status to report $1 present devices.
+wait_devices() {
+	local i
+	for i in $(seq 100); do
+		usb_status | grep -q "^running, $1 devices" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+# change DEV N: N "change" uevents for $PCI/DEV, one at a time (umockdev
+# drops an event the daemon's socket has no room for), each waited for
+# until status counts it, from $3 on.
+change() {
+	local i
+	for i in $(seq "$2"); do
+		echo "change $PCI/$1" >&7
+		wait_decisions $(($3 + i)) || return 1
+	done
+}
 decisions() { log_records | grep -E "[[:space:]]usb.decision[[:space:]]"; }
 
 check "daemon starts under umockdev" start_bed
@@ -65,6 +97,8 @@ check "daemon restarts, provisioned, in a fresh bed" start_bed
 
 check "status: usb-guard running" \
     bash -c "'$BIN/matctl' -c '$T/conf' status | grep -q '^usb-guard  *running, 16 devices'"
+check "status: the start's 16 decisions had no uevent, none timed" \
+    test "$(udecisions)" = 0
 check "authorized_default 0 on root hub usb1" \
     test "$(auth usb1 authorized_default)" = 0
 check "authorized_default 0 on root hub usb2" \
@@ -166,6 +200,31 @@ check "hotplugged devices' decisions logged" \
     bash -c "$(declare -f log_records decisions); K0=$K0 T=$T BIN=$BIN; d=\$(decisions); for id in 046d:c05a 0525:a4a1 1d6b:0104; do grep -q \$id <<<\"\$d\" || exit 1; done"
 check "the ECM gadget's decision is Cao" \
     bash -c "$(declare -f log_records decisions); K0=$K0 T=$T BIN=$BIN; decisions | grep 0525:a4a1 | grep -q Cao"
+
+# --- the decision latency: one sample per decided "add" or "change" ---
+check "status: the 5 plugged devices are 5 decided uevents" wait_decisions 5
+t0=$EPOCHREALTIME
+check "status: 20 change events of the keyboard make 25" change usb1/1-6 20 5
+t1=$EPOCHREALTIME
+echo "remove $PCI/usb1/1-8" >&7
+check "remove: the mouse leaves the table" wait_devices 20
+check "remove: no decision, so not counted" test "$(udecisions)" = 25
+plug plug-mouse $PCI/usb1/1-8
+check "the mouse plugged again is the 26th decided uevent" wait_decisions 26
+check "the mouse plugged again is authorized" wait_auth 1-8 1
+usb_status >"$T/usb.status"
+LAT='.*latency median \([0-9.]*\) us, p99 \([0-9.]*\) us$'
+lat_med=$(sed -n "s/$LAT/\1/p" "$T/usb.status")
+lat_p99=$(sed -n "s/$LAT/\2/p" "$T/usb.status")
+check "status: latency median and p99 shown ($(cat "$T/usb.status"))" \
+    test -n "$lat_med" -a -n "$lat_p99"
+# A decision reads ten sysfs files (its own, its parent's) and hashes:
+# more than a microsecond.
+# Of the 14 samples from the median up, at least 8 are of the 20 changes,
+# which ran one after another within t1 - t0: median <= (t1 - t0) / 8.
+check "latency: 1 us <= median <= p99, median <= 1/8 of the changes' time" \
+    awk -v m="${lat_med:-0}" -v p="${lat_p99:-0}" -v a="$t0" -v b="$t1" \
+    'BEGIN { exit !(m >= 1 && p >= m && m <= (b - a) * 1e6 / 8) }'
 
 # --- stopping leaves devices as they are; the rules survive a restart ---
 bed=$ROOT

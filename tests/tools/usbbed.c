@@ -7,9 +7,15 @@
  *
  * The bed's root directory is written to ROOTFILE (the test reads the
  * authorized attributes there). Commands on stdin, one a line:
- *   add FILE.umockdev SYSPATH   adds the devices of FILE, then an "add"
- *                               uevent for SYSPATH ("/sys/devices/...")
+ *   add FILE.umockdev SYSPATH   adds the devices of FILE; umockdev sends
+ *                               each one's "add" uevent itself, once its
+ *                               attributes are written. SYSPATH
+ *                               ("/sys/devices/...") names the device the
+ *                               file adds, for the reader of the test.
  *   change SYSPATH              a "change" uevent
+ *   remove SYSPATH              a "remove" uevent, then the device (and
+ *                               what is below it) leaves the bed, so that
+ *                               "add" can bring it back
  * usbbed forwards SIGTERM, SIGINT and SIGHUP to the command and exits with its
  * status once it has ended. The bed's directory is left behind, so that
  * the test can read what the daemon wrote after it stopped: the test
@@ -79,12 +85,18 @@ command(UMockdevTestbed *tb, char *line)
 	char *verb = strtok(line, " \n"), *a = strtok(NULL, " \n");
 	char *b = strtok(NULL, " \n");
 
-	if (verb != NULL && strcmp(verb, "add") == 0 && b != NULL) {
-		if (load(tb, a) == 0)
-			umockdev_testbed_uevent(tb, b, "add");
-	} else if (verb != NULL && strcmp(verb, "change") == 0 && a != NULL)
+	/* One "add" uevent, as the kernel sends: a second one from here
+	 * would have the daemon decide every plugged device twice. */
+	if (verb != NULL && strcmp(verb, "add") == 0 && b != NULL)
+		load(tb, a);
+	else if (verb != NULL && strcmp(verb, "change") == 0 && a != NULL)
 		umockdev_testbed_uevent(tb, a, "change");
-	else
+	else if (verb != NULL && strcmp(verb, "remove") == 0 && a != NULL) {
+		/* The event first: umockdev builds it from the device's
+		 * sysfs directory. umockdev 0.17 removes without one. */
+		umockdev_testbed_uevent(tb, a, "remove");
+		umockdev_testbed_remove_device(tb, a);
+	} else
 		fprintf(stderr, "usbbed: bad command\n");
 }
 
