@@ -125,6 +125,12 @@ $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
 
+# Opens key files offline, as an attacker with copies of them would.
+$(BUILD)/tests/tools/keyprobe: $(call obj,tests/tools/keyprobe.c) $(LIBKIOSK) $(LIBCRYPTO) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
+
 # The umockdev bed of the USB guard's integration test.
 $(BUILD)/tests/tools/usbbed.o: ALL_CFLAGS += $(UMOCKDEV_CFLAGS)
 $(BUILD)/tests/tools/usbbed: $(call obj,tests/tools/usbbed.c)

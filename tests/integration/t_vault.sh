@@ -97,7 +97,7 @@ if printf 'Wrong!pass1\n' | ctl -u "$SUP" doc list >"$T/out" 2>"$T/err"; then
 	not_ok "wrong password refused"
 else
 	check "wrong password refused with the reason" \
-	    grep -q "wrong name or password" "$T/err"
+	    grep -q "wrong account name or password" "$T/err"
 fi
 check "wrong password produces no listing" test ! -s "$T/out"
 check "failed login is logged" test "$(log_count auth.fail)" -ge 1
