@@ -278,7 +278,7 @@ table_remove_locked(struct usbd *g, const char *port)
 		}
 }
 
-static void
+static int
 log_decision(struct daemon *d, const struct usbd_entry *e,
     const struct usbpolicy_decision *dec, const char *note)
 {
@@ -293,9 +293,9 @@ log_decision(struct daemon *d, const struct usbd_entry *e,
 	snprintf(rule, sizeof(rule), "%d", dec->rule);
 	diag(LOG_NOTICE, "usb %s %s: %s (%s)%s%s", e->port, e->id,
 	    e->target, e->reason, note[0] ? ": " : "", note);
-	/* Unprovisioned, there is no log yet; the decision still holds. */
-	daemon_log(d, dec->severity, "system", "-", "usb.decision", e->port,
-	    note[0] ? 8 : 7, kv);
+	/* Unprovisioned, there is no log yet; a block still holds. */
+	return daemon_log(d, dec->severity, "system", "-", "usb.decision",
+	    e->port, note[0] ? 8 : 7, kv);
 }
 
 static uint64_t
@@ -321,7 +321,7 @@ decide(struct daemon *d, struct udev_device *ud,
 	struct usbd_entry e;
 	struct usbdev *u;
 	char note[160] = "";
-	int r;
+	int r, logged = 0;
 
 	if ((u = usbdev_new()) == NULL) {
 		write_attr(udev_device_get_syspath(ud), "authorized", "0");
@@ -341,6 +341,21 @@ decide(struct daemon *d, struct udev_device *ud,
 	if (e.port[0] == '\0')
 		snprintf(e.port, sizeof(e.port), "%s",
 		    udev_device_get_sysname(ud));
+	/* Write-ahead: admitting anything but a keyboard, mouse or hub is
+	 * an action the log must hold first; if it cannot, the device stays
+	 * blocked. (Input devices are admitted regardless, so that nobody is
+	 * locked out of the console by a full log.) */
+	if (dec.target == USBRULE_ALLOW && dec.reason != USBPOL_HID_HUB) {
+		if (log_decision(d, &e, &dec, note) == 0)
+			logged = 1;
+		else {
+			dec.target = USBRULE_BLOCK;
+			note_add(note, sizeof(note), "the admission could not "
+			    "be logged", "kept blocked");
+			snprintf(e.target, sizeof(e.target), "%s",
+			    usbrule_target_name(dec.target));
+		}
+	}
 	r = enforce(udev_device_get_syspath(ud), dec.target, note,
 	    sizeof(note));
 	if (received != NULL)
@@ -350,7 +365,11 @@ decide(struct daemon *d, struct udev_device *ud,
 	if (received != NULL)
 		mkhist_add(g->latency, ns_between(received, &written));
 	pthread_mutex_unlock(&d->lock);
-	log_decision(d, &e, &dec, note);
+	if (!logged)
+		log_decision(d, &e, &dec, note);
+	else if (r != 0)
+		diag(LOG_WARNING, "usb %s: admitted in the log but %s", e.port,
+		    note);
 	usbdev_free(u);
 	/* A device we could not block may be in use: the guard has failed
 	 * at its job. One that is gone (unplugged meanwhile) is not. */
