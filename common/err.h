@@ -43,6 +43,8 @@
 #define MK_ERR_POLICY		-34	/* refused by policy (the message says
 					   which rule) */
 #define MK_ERR_APPROVAL		-35	/* needs a supervisor's approval */
+/* Kept: -36..-39 printing, -40..-43 repair, -44..-47 media,
+ * -48..-51 export, -52..-55 backup. MK_ERR_MAX is the lowest in use. */
 #define MK_ERR_MAX		-35
 
 /* A short English description; never NULL. */

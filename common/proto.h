@@ -56,6 +56,14 @@ struct mkbuf;
 #define MSG_LOG_QUERY		0x0050	/* [F_CURSOR] [F_DIRECTION "older"|"newer"]
 					   [F_LIMIT] [F_EVENT] [F_LEVEL min]
 					   [F_USER] [F_FROM] [F_TO] */
+/*
+ * Numbers kept for the capability issues, so that they can be built side
+ * by side: printing and the copy register (issue 7) 0x0070-0x007f, fields
+ * 70-89; repair sessions (issue 9) 0x0080-0x008f, fields 90-109; media
+ * import and copy-out (issue 8) 0x0090-0x009f, fields 110-129; inspection
+ * export and reports (issue 10) 0x00a0-0x00af, fields 130-149; backup,
+ * sanitization, decommissioning (issue 12) 0x00b0-0x00bf, fields 150-169.
+ */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
