@@ -81,6 +81,8 @@ static const struct conf_int ints[] = {
 	    "Article 8.5 asks for a temporary lock"),
 	INT("policy", "idle_lock_minutes", idle_lock_minutes, 1, 10,
 	    "Article 8.7 asks for a screen lock after at most 10 minutes"),
+	INT("backup", "interval_days", backup_interval_days, 1, 365,
+	    "Article 10 asks for regular backups"),
 };
 #define NINTS (sizeof(ints) / sizeof(ints[0]))
 
@@ -99,6 +101,7 @@ mkconf_defaults(struct mkconf *c)
 	c->max_failed_logins = 5;
 	c->lockout_minutes = 15;
 	c->idle_lock_minutes = 5;
+	c->backup_interval_days = 7;
 }
 
 static char *

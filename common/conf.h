@@ -29,6 +29,8 @@ struct mkconf {
 	unsigned	max_failed_logins;	/* 1..10, Article 8.5 */
 	unsigned	lockout_minutes;	/* 1..1440, Article 8.5 */
 	unsigned	idle_lock_minutes;	/* 1..10, Article 8.7 */
+	/* [backup] */
+	unsigned	backup_interval_days;	/* 1..365, Article 10 */
 };
 
 /* Fills in the fixed defaults of DESIGN.md. */

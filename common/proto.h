@@ -64,6 +64,10 @@ struct mkbuf;
  * export and reports (issue 10) 0x00a0-0x00af, fields 130-149; backup,
  * sanitization, decommissioning (issue 12) 0x00b0-0x00bf, fields 150-169.
  */
+/* Backup and restore (kiosk/backupops.c). */
+#define MSG_BACKUP		0x00b0	/* F_PATH -> OK F_SEQ F_COUNT F_TOTAL F_SIZE */
+#define MSG_BACKUP_VERIFY	0x00b1	/* F_PATH -> ENTRY(F_KEY F_VALUE)* OK */
+#define MSG_RESTORE		0x00b2	/* F_PATH, F_USER F_PASSWORD or F_RECOVERY */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
@@ -128,6 +132,7 @@ struct mkbuf;
 #define F_FROM		53	/* u64 seconds since the epoch, inclusive */
 #define F_TO		54	/* u64 seconds since the epoch, exclusive */
 #define F_TOTAL		55	/* u64 */
+#define F_PATH		150	/* a path on this machine (a medium's mount) */
 
 struct mkfield {
 	uint8_t		 tag;

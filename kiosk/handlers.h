@@ -14,6 +14,14 @@
 
 struct session;
 struct mkmsg;
+struct daemon;
+
+int h_backup(struct session *s, const struct mkmsg *m);
+int h_backup_verify(struct session *s, const struct mkmsg *m);
+int h_restore(struct session *s, const struct mkmsg *m);
+/* "2026-11-25 10:00 UTC; restore test: ok on ..." or "never backed up
+ * (OVERDUE) ...", for status. */
+void backup_status(struct daemon *d, char *out, size_t outlen);
 
 int h_auth(struct session *s, const struct mkmsg *m);
 int h_passwd(struct session *s, const struct mkmsg *m);

@@ -62,6 +62,8 @@ usage(void)
 	    "  approve --approver NAME --action ACTION --object WHAT "
 	    "[--count N] [--minutes M]\n"
 	    "  approval list [--json]\n"
+	    "  backup --to PATH | backup verify PATH\n"
+	    "  restore --from PATH\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1105,6 +1107,10 @@ main(int argc, char **argv)
 		r = cmd_approve(&ctl, argc, argv);
 	else if (strcmp(argv[0], "approval") == 0)
 		r = cmd_approval(&ctl, argc, argv);
+	else if (strcmp(argv[0], "backup") == 0)
+		r = cmd_backup(&ctl, argc, argv);
+	else if (strcmp(argv[0], "restore") == 0)
+		r = cmd_restore(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

@@ -50,4 +50,8 @@ int cmd_key(struct ctl *ctl, int argc, char **argv);
 int cmd_approve(struct ctl *ctl, int argc, char **argv);
 int cmd_approval(struct ctl *ctl, int argc, char **argv);
 
+/* kiosk/matctl_backup.c */
+int cmd_backup(struct ctl *ctl, int argc, char **argv);
+int cmd_restore(struct ctl *ctl, int argc, char **argv);
+
 #endif /* MATKIOSK_MATCTL_H */

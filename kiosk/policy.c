@@ -34,6 +34,7 @@ static const struct permission table[ACT_COUNT] = {
 	{ ACT_LOG_READ,		 "log.read",		SUP | IT | INS,	0 },
 	{ ACT_REPAIR,		 "repair",		0,		TEC },
 	{ ACT_EXPORT_INSPECTION, "export.inspection",	0,		INS },
+	{ ACT_BACKUP,		 "backup",		SUP,		0 },
 };
 
 int

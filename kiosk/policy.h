@@ -33,6 +33,7 @@ enum action {
 	ACT_LOG_READ,
 	ACT_REPAIR,		/* work in a supervised repair session */
 	ACT_EXPORT_INSPECTION,
+	ACT_BACKUP,		/* backup, restore test */
 	ACT_COUNT
 };
 

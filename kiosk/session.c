@@ -171,6 +171,7 @@ struct status {
 	char	incidents[32];
 	char	usb[512];
 	char	idle[16];
+	char	backup[160];
 };
 
 static void
@@ -202,6 +203,7 @@ gather_status(struct daemon *d, struct status *st)
 		mk_hex(mac, 8, hex);
 		snprintf(st->head, sizeof(st->head), "%" PRIu64 ":%s", seq,
 		    hex);
+		backup_status(d, st->backup, sizeof(st->backup));
 	}
 	snprintf(st->fail, sizeof(st->fail), "%s", d->fail_reason);
 	snprintf(st->idle, sizeof(st->idle), "%u", d->conf.idle_lock_minutes);
@@ -231,6 +233,8 @@ h_status(struct session *s, const struct mkmsg *m)
 	    (r = add_entry(s, "session", !s->authed ? "-" : s->locked ?
 	    "locked" : s->acct.name)) != 0 ||
 	    (r = add_entry(s, "idle-lock-minutes", st.idle)) != 0 ||
+	    (r = add_entry(s, "backup", st.provisioned ? st.backup :
+	    "-")) != 0 ||
 	    (r = add_entry(s, "usb-guard", st.usb)) != 0)
 		return r;
 	return reply_ok(s);
@@ -334,6 +338,12 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_approve(s, m);
 	case MSG_APPROVAL_LIST:
 		return h_approval_list(s, m);
+	case MSG_BACKUP:
+		return h_backup(s, m);
+	case MSG_BACKUP_VERIFY:
+		return h_backup_verify(s, m);
+	case MSG_RESTORE:
+		return h_restore(s, m);
 	case MSG_INIT:
 		return h_init(s, m);
 	case MSG_STATUS:

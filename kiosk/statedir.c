@@ -38,6 +38,9 @@ statedir_init(struct statedir *sd, const char *root)
 	    (r = mkfs_path(sd->incidents, sizeof(sd->incidents),
 	    "%s/incidents", root)) != 0)
 		return r;
+	if ((r = mkfs_path(sd->backup, sizeof(sd->backup), "%s/backup",
+	    root)) != 0)
+		return r;
 	return mkfs_path(sd->evidence, sizeof(sd->evidence), "%s/evidence",
 	    root);
 }
@@ -118,7 +121,7 @@ statedir_prepare(const struct statedir *sd, char *why, size_t whylen)
 	    sd->vault,
 	    sd->log, sd->evidence };
 	const char *secret[] = { sd->machine, sd->devkey, sd->accounts,
-	    sd->logkey, sd->lockdown, sd->incidents };
+	    sd->logkey, sd->lockdown, sd->incidents, sd->backup };
 	size_t i;
 	int r;
 

@@ -19,6 +19,7 @@
  *     lockdown        0600  why the machine is locked down (while it is)
  *     incidents       0600  the incident register
  *     evidence/ID/    0700  evidence snapshots of emergency incidents
+ *     backup          0600  the last backup and restore test (backupops.c)
  */
 #ifndef MATKIOSK_STATEDIR_H
 #define MATKIOSK_STATEDIR_H
@@ -41,6 +42,7 @@ struct statedir {
 	char	lockdown[STATEDIR_PATH_MAX];	/* present while locked down */
 	char	incidents[STATEDIR_PATH_MAX];
 	char	evidence[STATEDIR_PATH_MAX];	/* snapshots of Article 14.1 */
+	char	backup[STATEDIR_PATH_MAX];	/* last backup and restore test */
 };
 
 int statedir_init(struct statedir *sd, const char *root);

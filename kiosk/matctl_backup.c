@@ -1,0 +1,132 @@
+/*
+ * matctl: backup, the restore test and restore (kiosk/backupops.c).
+ *   backup --to PATH          a supervisor
+ *   backup verify PATH        a supervisor: the restore test
+ *   restore --from PATH       on a machine not yet provisioned; asks for a
+ *                             supervisor's name (empty for the recovery
+ *                             code), then the password or the code
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/client.h"
+#include "common/err.h"
+#include "common/proto.h"
+#include "matctl.h"
+
+static int
+wait_ok(struct ctl *ctl, const char *what, struct mkmsg *ok)
+{
+	struct mkmsg m;
+	int r;
+
+	if ((r = mkclient_send(ctl->c)) != 0 ||
+	    (r = mkclient_recv(ctl->c, &m)) != 0)
+		return fail(what, mkerr_str(r));
+	if (m.type == MSG_ERR) {
+		mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+		return fail(what, ctl->msg);
+	}
+	if (m.type != MSG_OK)
+		return fail(what, "unexpected reply");
+	*ok = m;
+	return 0;
+}
+
+static int
+report_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	char key[64], value[512];
+
+	(void)ctl;
+	(void)arg;
+	if (m->type != MSG_ENTRY || mkmsg_str(m, F_KEY, key, sizeof(key)) ||
+	    mkmsg_str(m, F_VALUE, value, sizeof(value)))
+		return fail("backup verify", "malformed reply");
+	printf("%-12s ", key);
+	text_out(value);
+	putchar('\n');
+	return 0;
+}
+
+int
+cmd_backup(struct ctl *ctl, int argc, char **argv)
+{
+	struct mkbuf *b;
+	struct mkmsg ok;
+	uint64_t gen = 0, copied = 0, total = 0, bytes = 0;
+	int r;
+
+	if (argc == 3 && strcmp(argv[1], "verify") == 0) {
+		if (login(ctl) != 0)
+			return 1;
+		b = mkclient_out(ctl->c);
+		if ((r = mkmsg_start(b, MSG_BACKUP_VERIFY)) != 0 ||
+		    (r = mkmsg_add_str(b, F_PATH, argv[2])) != 0 ||
+		    (r = mkclient_send(ctl->c)) != 0)
+			return fail("backup verify", mkerr_str(r));
+		return collect(ctl, report_entry, NULL, "restore test failed");
+	}
+	if (argc != 3 || strcmp(argv[1], "--to") != 0)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_BACKUP)) != 0 ||
+	    (r = mkmsg_add_str(b, F_PATH, argv[2])) != 0)
+		return fail("backup", mkerr_str(r));
+	if ((r = wait_ok(ctl, "backup failed", &ok)) != 0)
+		return r;
+	mkmsg_u64(&ok, F_SEQ, &gen);
+	mkmsg_u64(&ok, F_COUNT, &copied);
+	mkmsg_u64(&ok, F_TOTAL, &total);
+	mkmsg_u64(&ok, F_SIZE, &bytes);
+	printf("backup generation %" PRIu64 ": %" PRIu64 " files, %" PRIu64
+	    " copied (%" PRIu64 " bytes), the rest unchanged\n", gen, total,
+	    copied, bytes);
+	return 0;
+}
+
+int
+cmd_restore(struct ctl *ctl, int argc, char **argv)
+{
+	char name[64], secret[PASSWORD_MAX + 1];
+	struct mkbuf *b;
+	struct mkmsg ok;
+	int r;
+
+	if (argc != 3 || strcmp(argv[1], "--from") != 0)
+		usage();
+	if (connect_daemon(ctl) != 0)
+		return 1;
+	if (read_password("Tài khoản thủ trưởng (để trống: mã khôi phục) / "
+	    "supervisor's account (empty: recovery code): ", name,
+	    sizeof(name)) != 0)
+		return fail("restore", "could not read the account name");
+	if (read_password(name[0] ? "Mật khẩu / password: " :
+	    "Mã khôi phục / recovery code: ", secret, sizeof(secret)) != 0)
+		return fail("restore", "could not read the secret");
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_RESTORE)) == 0 &&
+	    (r = mkmsg_add_str(b, F_PATH, argv[2])) == 0) {
+		if (name[0] != '\0') {
+			if ((r = mkmsg_add_str(b, F_USER, name)) == 0)
+				r = mkmsg_add_str(b, F_PASSWORD, secret);
+		} else
+			r = mkmsg_add_str(b, F_RECOVERY, secret);
+	}
+	mk_wipe(secret, sizeof(secret));
+	if (r != 0)
+		return fail("restore", mkerr_str(r));
+	r = wait_ok(ctl, "restore refused", &ok);
+	mkbuf_reset(b);
+	if (r == 0)
+		printf("restored from %s: the log continues from the backup's "
+		    "head, with the restore recorded\n", argv[2]);
+	return r;
+}
