@@ -118,6 +118,7 @@ struct mkbuf;
 #define F_FROM		53	/* u64 seconds since the epoch, inclusive */
 #define F_TO		54	/* u64 seconds since the epoch, exclusive */
 #define F_TOTAL		55	/* u64 */
+#define F_SCANNED	56	/* u64: records a log query looked at */
 
 struct mkfield {
 	uint8_t		 tag;

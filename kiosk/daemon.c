@@ -8,6 +8,7 @@
 #include "crypto/sign.h"
 #include "daemon.h"
 #include "incident.h"
+#include "logidx.h"
 #include "vault.h"
 
 static int diag_foreground;
@@ -167,5 +168,7 @@ daemon_close_state(struct daemon *d)
 	d->vault = NULL;
 	incidents_free(d->incidents);
 	d->incidents = NULL;
+	logidx_free(d->logidx);
+	d->logidx = NULL;
 	d->provisioned = 0;
 }

@@ -1,8 +1,8 @@
 /*
- * The log viewer's index (kiosk/logidx.c), on a log of three segments
- * written here frame by frame, so that the test chooses every wall time
- * (the clock jumps back a day in the middle), severity, actor and event,
- * and can damage any byte.
+ * The log viewer's index (kiosk/logidx.c) and the rules of its request
+ * (kiosk/logops.c), on a log of three segments written here frame by
+ * frame, so that the test chooses every wall time (the clock jumps back a
+ * day in the middle), severity, actor and event, and can damage any byte.
  * Every page is checked against the model the log was written from: no
  * record missed, none repeated, each filter giving exactly the records a
  * plain scan would.
@@ -25,7 +25,9 @@
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "crypto/logrec.h"
+#include "kiosk/accounts.h"
 #include "kiosk/logidx.h"
+#include "kiosk/logops.h"
 
 #define NREC		3000
 #define SEG2_FIRST	1000
@@ -668,6 +670,30 @@ test_damage(void **state)
 	free(p);
 }
 
+/* ---- the request's rules (kiosk/logops.c) ---- */
+
+static void
+test_roles_and_levels(void **state)
+{
+	int s;
+
+	(void)state;
+	assert_true(logops_may_read(ROLE_SUPERVISOR));
+	assert_true(logops_may_read(ROLE_IT_OFFICER));
+	assert_true(logops_may_read(ROLE_INSPECTOR));
+	assert_true(logops_may_read(ROLE_DRAFTER | ROLE_INSPECTOR));
+	assert_false(logops_may_read(ROLE_DRAFTER));
+	assert_false(logops_may_read(ROLE_TECHNICIAN));
+	assert_false(logops_may_read(0));
+	for (s = LOG_SEV_INFO; s <= LOG_SEV_KHAN_CAP; s++)
+		assert_int_equal(logops_level_parse(
+		    logops_level_token((uint8_t)s)), s);
+	assert_string_equal(logops_level_token(LOG_SEV_TRUNG_BINH),
+	    "trung-binh");
+	assert_int_equal(logops_level_parse("Cao"), -1);
+	assert_int_equal(logops_level_parse(""), -1);
+}
+
 int
 main(void)
 {
@@ -680,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_cursor_edges),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_roles_and_levels),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
