@@ -114,6 +114,20 @@ log_recovery(struct daemon *d, const struct auditlog_recovery *rec,
 	return r;
 }
 
+/* The log viewer's index (kiosk/logidx.h) starts on the segment the log
+ * was just opened from. Only a cache: if it cannot be made now, the first
+ * query makes it. */
+static void
+open_logidx(struct daemon *d)
+{
+	uint64_t head;
+
+	if (d->logidx != NULL || logidx_new(d->sd.log, &d->logidx) != 0)
+		return;
+	auditlog_head(d->log, &head, NULL);
+	(void)logidx_prepare(d->logidx, head);
+}
+
 int
 daemon_open_state(struct daemon *d, char *why, size_t whylen)
 {
@@ -150,6 +164,7 @@ daemon_open_state(struct daemon *d, char *why, size_t whylen)
 		return r;
 	}
 	d->provisioned = 1;
+	open_logidx(d);
 	if ((r = log_recovery(d, &rec, removed)) != 0)
 		snprintf(why, whylen, "audit log: %s", mkerr_str(r));
 	return r;

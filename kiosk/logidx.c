@@ -25,6 +25,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +47,10 @@
  * the trailer (as in auditlog.c); a walk stops beyond that. */
 #define SEG_BYTES_MAX	(AUDITLOG_SEGMENT_MAX + 4 * LOGREC_FRAME_MAX)
 /* The walk reads segments in pieces of this much, plus room for a frame
- * that straddles the end of a piece. */
-#define WALK_CHUNK	(256u * 1024)
+ * that straddles the end of a piece. Reads of 1 MiB (or the kernel told
+ * the reading is sequential) take a cold 64 MiB segment off the disk in
+ * a third of the time that reads of 256 KiB do. */
+#define WALK_CHUNK	(1024u * 1024)
 #define WALK_CAP	(WALK_CHUNK + LOGREC_FRAME_MAX)
 /* A block's bytes, at most. */
 #define BLOCK_BYTES_MAX	((size_t)K * LOGREC_FRAME_MAX)
@@ -91,6 +95,11 @@ struct logidx {
 	struct badseg		*bad;
 	size_t			 nbad, capbad;
 	struct logidx_stats	 st;
+	/* logidx_prepare's thread, joined by logidx_free. */
+	pthread_t		 prep;
+	int			 prep_started;
+	uint64_t		 prep_head;
+	atomic_int		 stopping;
 };
 
 /* ---- small helpers ---- */
@@ -536,9 +545,14 @@ walk(struct logidx *ix, struct seg *sg, uint64_t upto)
 	if ((rd.buf = malloc(WALK_CAP)) == NULL)
 		return MK_ERR_ALLOC;
 	if ((r = seg_open(ix, sg->segno, &rd.fd)) == 0) {
+		(void)posix_fadvise(rd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		while (r == 0 && sg->walked_seq < upto &&
-		    sg->stop == STOP_NONE)
-			r = walk_step(ix, sg, &rd);
+		    sg->stop == STOP_NONE) {
+			if (atomic_load(&ix->stopping))
+				r = MK_ERR_CLOSED;
+			else
+				r = walk_step(ix, sg, &rd);
+		}
 		close(rd.fd);
 	}
 	free(rd.buf);
@@ -972,6 +986,41 @@ logidx_query(struct logidx *ix, uint64_t head, const struct logidx_query *q,
 
 /* ---- life ---- */
 
+static void *
+prepare_main(void *arg)
+{
+	struct logidx *ix = arg;
+	long i;
+
+	pthread_mutex_lock(&ix->lock);
+	if (refresh(ix) == 0 && (i = find_seg(ix, ix->prep_head)) >= 0)
+		(void)walk(ix, &ix->segs[i], ix->prep_head + 1);
+	pthread_mutex_unlock(&ix->lock);
+	return NULL;
+}
+
+int
+logidx_prepare(struct logidx *ix, uint64_t head)
+{
+	sigset_t all, old;
+	int r;
+
+	if (ix == NULL || ix->prep_started)
+		return MK_ERR_ARGUMENT;
+	ix->prep_head = head;
+	/* Born with every signal blocked: the daemon takes its signals on
+	 * a signalfd, and a thread that did not block them could be the
+	 * one a SIGTERM kills the process through. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&ix->prep, NULL, prepare_main, ix);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return MK_ERR_SYSTEM;
+	ix->prep_started = 1;
+	return 0;
+}
+
 int
 logidx_new(const char *logdir, struct logidx **out)
 {
@@ -1002,6 +1051,10 @@ logidx_free(struct logidx *ix)
 
 	if (ix == NULL)
 		return;
+	if (ix->prep_started) {
+		atomic_store(&ix->stopping, 1);
+		pthread_join(ix->prep, NULL);
+	}
 	for (i = 0; i < ix->nsegs; i++)
 		free(ix->segs[i].blks);
 	free(ix->segs);

@@ -89,8 +89,17 @@ struct logidx_stats {
 
 /* An empty index over the segments of logdir; nothing is read yet. */
 int logidx_new(const char *logdir, struct logidx **out);
-/* Accepts NULL. */
+/* Accepts NULL; stops logidx_prepare's walk first. */
 void logidx_free(struct logidx *ix);
+
+/*
+ * Indexes, on a thread of its own, the segment that holds seq head: the
+ * first page a console asks for is at the head, and the daemon has just
+ * read that segment into the page cache to open the log, so the walk
+ * costs little now and a first query waits for none of it (a query that
+ * comes meanwhile waits on the index's lock). Once per index.
+ */
+int logidx_prepare(struct logidx *ix, uint64_t head);
 
 /*
  * One page of records from q->cursor in q's direction, among seqs

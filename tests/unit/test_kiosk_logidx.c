@@ -430,6 +430,34 @@ test_lazy(void **state)
 	free(p);
 }
 
+/* At the daemon's start the head's segment is indexed on a thread of its
+ * own, with no query; freeing the index stops that thread. */
+static void
+test_prepare(void **state)
+{
+	struct logidx *ix;
+	struct logidx_stats st;
+	int i;
+
+	(void)state;
+	assert_int_equal(logidx_new(dir, &ix), 0);
+	assert_int_equal(logidx_prepare(ix, NREC - 1), 0);
+	assert_int_equal(logidx_prepare(ix, NREC - 1), MK_ERR_ARGUMENT);
+	for (i = 0; i < 500; i++) {
+		logidx_stats(ix, &st);
+		if (st.walked == NREC - SEG3_FIRST)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(st.walked, NREC - SEG3_FIRST);
+	assert_int_equal(st.segments, 3);
+	logidx_free(ix);
+	/* Freed at once, while it may still be walking. */
+	assert_int_equal(logidx_new(dir, &ix), 0);
+	assert_int_equal(logidx_prepare(ix, SEG2_FIRST + 100), 0);
+	logidx_free(ix);
+}
+
 /* Blocks whose summary rules a filter out are not read at all. */
 static void
 test_skip(void **state)
@@ -701,6 +729,7 @@ main(void)
 		cmocka_unit_test(test_page_both_ways),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_lazy),
+		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_cursor_edges),
