@@ -47,9 +47,10 @@
  * the trailer (as in auditlog.c); a walk stops beyond that. */
 #define SEG_BYTES_MAX	(AUDITLOG_SEGMENT_MAX + 4 * LOGREC_FRAME_MAX)
 /* The walk reads segments in pieces of this much, plus room for a frame
- * that straddles the end of a piece. Reads of 1 MiB (or the kernel told
- * the reading is sequential) take a cold 64 MiB segment off the disk in
- * a third of the time that reads of 256 KiB do. */
+ * that straddles the end of a piece. Reads of 1 MiB take a cold 64 MiB
+ * segment off the bench's disk in 37 ms, reads of 256 KiB in 90; larger
+ * ones, or POSIX_FADV_SEQUENTIAL, gained nothing for a whole segment and
+ * cost a third more for part of one. */
 #define WALK_CHUNK	(1024u * 1024)
 #define WALK_CAP	(WALK_CHUNK + LOGREC_FRAME_MAX)
 /* A block's bytes, at most. */
@@ -545,7 +546,6 @@ walk(struct logidx *ix, struct seg *sg, uint64_t upto)
 	if ((rd.buf = malloc(WALK_CAP)) == NULL)
 		return MK_ERR_ALLOC;
 	if ((r = seg_open(ix, sg->segno, &rd.fd)) == 0) {
-		(void)posix_fadvise(rd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		while (r == 0 && sg->walked_seq < upto &&
 		    sg->stop == STOP_NONE) {
 			if (atomic_load(&ix->stopping))
