@@ -938,10 +938,11 @@ query_step(struct qstate *qs)
 }
 
 static int
-query_check(const struct logidx_query *q)
+query_check(uint64_t head, const struct logidx_query *q)
 {
-	if (q->limit < 1 || q->limit > LOGIDX_LIMIT_MAX ||
-	    q->min_severity > LOG_SEV_KHAN_CAP)
+	/* head + 1 must not wrap; no log gets near it. */
+	if (head == UINT64_MAX || q->limit < 1 ||
+	    q->limit > LOGIDX_LIMIT_MAX || q->min_severity > LOG_SEV_KHAN_CAP)
 		return MK_ERR_ARGUMENT;
 	return 0;
 }
@@ -954,7 +955,8 @@ logidx_query(struct logidx *ix, uint64_t head, const struct logidx_query *q,
 	int r;
 
 	memset(page, 0, sizeof(*page));
-	if (ix == NULL || q == NULL || cb == NULL || (r = query_check(q)) != 0)
+	if (ix == NULL || q == NULL || cb == NULL ||
+	    (r = query_check(head, q)) != 0)
 		return MK_ERR_ARGUMENT;
 	memset(&qs, 0, sizeof(qs));
 	qs.ix = ix;

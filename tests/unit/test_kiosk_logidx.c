@@ -554,6 +554,9 @@ test_cursor_edges(void **state)
 	q.limit = LOGIDX_LIMIT_MAX + 1;
 	assert_int_equal(logidx_query(ix, NREC - 1, &q, collect, p, &pg),
 	    MK_ERR_ARGUMENT);
+	q.limit = 5;
+	assert_int_equal(logidx_query(ix, UINT64_MAX, &q, collect, p, &pg),
+	    MK_ERR_ARGUMENT);
 	logidx_free(ix);
 	free(p);
 }
