@@ -166,12 +166,14 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.
 # like the tests' daemons, so that it never touches this machine's USB.
 bench: $(call DEPS_STAMP,bench)
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
-	    $(BUILD)/bench_airgap $(BUILD)/bench_usb $(BUILD)/tests/tools/usbbed
+	    $(BUILD)/bench_airgap $(BUILD)/bench_usb $(BUILD)/bench_logq \
+	    $(BUILD)/tests/tools/usbbed $(BUILD)/tests/tools/loggen
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/bench_airgap: $(call obj,tests/bench/bench_airgap.c) $(LIBCOMMON)
-$(BUILD)/bench_crypto $(BUILD)/bench_airgap:
+$(BUILD)/bench_logq: $(call obj,tests/bench/bench_logq.c) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/bench_crypto $(BUILD)/bench_airgap $(BUILD)/bench_logq:
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
 

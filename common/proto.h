@@ -52,7 +52,10 @@ struct mkbuf;
  * inspector. Records newest first from F_CURSOR (or the head), filtered;
  * ENTRY(F_SEQ F_CREATED F_LEVEL F_USER F_ROLE F_EVENT F_OBJECT F_MESSAGE)*
  * then OK F_CURSOR (where the next page starts; absent at the end)
- * F_TOTAL (records in the log). 0x0051-0x005f are kept for it. */
+ * F_TOTAL (records in the log) F_SCANNED. Entries also carry F_STATE "ok",
+ * or "damaged" with F_COUNT for records that cannot be read; F_LEVEL may
+ * also be "thong-tin" here. docs/protocol.md, "Reading the log".
+ * 0x0051-0x005f are kept for it. */
 #define MSG_LOG_QUERY		0x0050	/* [F_CURSOR] [F_DIRECTION "older"|"newer"]
 					   [F_LIMIT] [F_EVENT] [F_LEVEL min]
 					   [F_USER] [F_FROM] [F_TO] */
@@ -133,6 +136,7 @@ struct mkbuf;
 #define F_TO		54	/* u64 seconds since the epoch, exclusive */
 #define F_TOTAL		55	/* u64 */
 #define F_PATH		150	/* a path on this machine (a medium's mount) */
+#define F_SCANNED	56	/* u64: records a log query looked at */
 
 struct mkfield {
 	uint8_t		 tag;

@@ -9,6 +9,7 @@
 #include "crypto/sign.h"
 #include "daemon.h"
 #include "incident.h"
+#include "logidx.h"
 #include "vault.h"
 
 static int diag_foreground;
@@ -129,6 +130,20 @@ daemon_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The log viewer's index (kiosk/logidx.h) starts on the segment the log
+ * was just opened from. Only a cache: if it cannot be made now, the first
+ * query makes it. */
+static void
+open_logidx(struct daemon *d)
+{
+	uint64_t head;
+
+	if (d->logidx != NULL || logidx_new(d->sd.log, &d->logidx) != 0)
+		return;
+	auditlog_head(d->log, &head, NULL);
+	(void)logidx_prepare(d->logidx, head);
+}
+
 int
 daemon_open_state(struct daemon *d, char *why, size_t whylen)
 {
@@ -166,6 +181,7 @@ daemon_open_state(struct daemon *d, char *why, size_t whylen)
 		return r;
 	}
 	d->provisioned = 1;
+	open_logidx(d);
 	if ((r = log_recovery(d, &rec, removed)) != 0)
 		snprintf(why, whylen, "audit log: %s", mkerr_str(r));
 	return r;
@@ -184,6 +200,8 @@ daemon_close_state(struct daemon *d)
 	d->vault = NULL;
 	incidents_free(d->incidents);
 	d->incidents = NULL;
+	logidx_free(d->logidx);
+	d->logidx = NULL;
 	d->provisioned = 0;
 	atomic_store(&d->key_epoch, 0);
 }

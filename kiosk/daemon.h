@@ -33,6 +33,7 @@ struct signkey;
 struct vault;
 struct mkbuf;
 struct incidents;
+struct logidx;
 struct session;
 struct approvals;
 
@@ -89,6 +90,9 @@ struct daemon {
 	pthread_mutex_t		 keys_lock;
 	pthread_rwlock_t	 vault_rw;
 	atomic_uint		 revoke_gen;
+	/* The log viewer's index (kiosk/logidx.h), made by the first query;
+	 * it has its own lock and is read without this one. */
+	struct logidx		*logidx;
 	/* Set when the log cannot be written: documents stay locked and
 	 * clients are told why. */
 	char			 fail_reason[256];
@@ -145,6 +149,8 @@ struct session {
 	uint32_t	 key_epoch;
 	atomic_int	 watching;	/* an event-only connection */
 	atomic_int	 done;		/* the thread has finished */
+	/* Whose reading of the log was recorded (kiosk/logops.c). */
+	char		 log_reader[ACCOUNT_NAME_MAX + 1];
 	struct session	*next;		/* d->live, main thread only */
 	struct mkbuf	*in;
 	struct mkbuf	*out;

@@ -64,6 +64,9 @@ usage(void)
 	    "  approval list [--json]\n"
 	    "  backup --to PATH | backup verify PATH\n"
 	    "  restore --from PATH\n"
+	    "  log [--event E] [--level L] [--user U] [--from YYYY-MM-DD] "
+	    "[--to YYYY-MM-DD]\n"
+	    "      [--limit N] [--cursor SEQ] [--newer] [--json]\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1054,6 +1057,266 @@ cmd_usb(struct ctl *ctl, int argc, char **argv)
 	return 2;
 }
 
+/* ---- log ---- */
+
+struct logopts {
+	const char	*event, *level, *user, *dir;
+	uint64_t	 from, to, limit, cursor;
+	int		 has_from, has_to, has_limit, has_cursor, json;
+};
+
+/* A decimal u64, digits only. */
+static uint64_t
+parse_u64(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0)
+		usage();
+	return v;
+}
+
+/* YYYY-MM-DD, 00:00 UTC (the times matctl prints are UTC too). */
+static uint64_t
+parse_day(const char *s)
+{
+	struct tm tm, back;
+	int y, m, d, n = 0;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    s[n] != '\0' || y < 1970)
+		usage();
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	/* 2026-02-31 would be normalised to March: refuse it instead. */
+	if (t < 0 || gmtime_r(&t, &back) == NULL || back.tm_mday != d ||
+	    back.tm_mon != m - 1)
+		usage();
+	return (uint64_t)t;
+}
+
+static void
+log_options(int argc, char **argv, struct logopts *o)
+{
+	static const struct option opts[] = {
+		{ "event", required_argument, NULL, 'e' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "cursor", required_argument, NULL, 'c' },
+		{ "newer", no_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->dir = "older";
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'e')
+			o->event = optarg;
+		else if (ch == 'l')
+			o->level = optarg;
+		else if (ch == 'u')
+			o->user = optarg;
+		else if (ch == 'f') {
+			o->from = parse_day(optarg);
+			o->has_from = 1;
+		} else if (ch == 't') {
+			/* The last day shown: up to its end. */
+			o->to = parse_day(optarg) + 86400;
+			o->has_to = 1;
+		} else if (ch == 'n') {
+			o->limit = parse_u64(optarg);
+			o->has_limit = 1;
+		} else if (ch == 'c') {
+			o->cursor = parse_u64(optarg);
+			o->has_cursor = 1;
+		} else if (ch == 'N')
+			o->dir = "newer";
+		else if (ch == 'j')
+			o->json = 1;
+		else
+			usage();
+	}
+	if (optind != argc)
+		usage();
+}
+
+static int
+send_log_query(struct ctl *ctl, const struct logopts *o)
+{
+	struct mkbuf *b = mkclient_out(ctl->c);
+	int r;
+
+	if ((r = mkmsg_start(b, MSG_LOG_QUERY)) != 0 ||
+	    (r = mkmsg_add_str(b, F_DIRECTION, o->dir)) != 0 ||
+	    (o->has_cursor && (r = mkmsg_add_u64(b, F_CURSOR,
+	    o->cursor)) != 0) ||
+	    (o->has_limit && (r = mkmsg_add_u64(b, F_LIMIT, o->limit)) != 0) ||
+	    (o->event && (r = mkmsg_add_str(b, F_EVENT, o->event)) != 0) ||
+	    (o->level && (r = mkmsg_add_str(b, F_LEVEL, o->level)) != 0) ||
+	    (o->user && (r = mkmsg_add_str(b, F_USER, o->user)) != 0) ||
+	    (o->has_from && (r = mkmsg_add_u64(b, F_FROM, o->from)) != 0) ||
+	    (o->has_to && (r = mkmsg_add_u64(b, F_TO, o->to)) != 0))
+		return r;
+	return mkclient_send(ctl->c);
+}
+
+/* One record of a page; the daemon escaped every string already. */
+struct logrow {
+	uint64_t	seq, created, count;
+	char		state[16], level[16], event[16400], object[16400];
+	char		user[16400], role[16400], msg[270000];
+};
+
+static int
+parse_logrow(const struct mkmsg *m, struct logrow *w)
+{
+	if (m->type != MSG_ENTRY || mkmsg_u64(m, F_SEQ, &w->seq) ||
+	    mkmsg_str(m, F_STATE, w->state, sizeof(w->state)) ||
+	    mkmsg_u64(m, F_CREATED, &w->created) ||
+	    mkmsg_str(m, F_LEVEL, w->level, sizeof(w->level)) ||
+	    mkmsg_str(m, F_USER, w->user, sizeof(w->user)) ||
+	    mkmsg_str(m, F_ROLE, w->role, sizeof(w->role)) ||
+	    mkmsg_str(m, F_EVENT, w->event, sizeof(w->event)) ||
+	    mkmsg_str(m, F_OBJECT, w->object, sizeof(w->object)) ||
+	    mkmsg_str(m, F_MESSAGE, w->msg, sizeof(w->msg)))
+		return MK_ERR_PROTOCOL;
+	w->count = 1;
+	if (strcmp(w->state, "ok") != 0 && mkmsg_u64(m, F_COUNT, &w->count))
+		return MK_ERR_PROTOCOL;
+	return 0;
+}
+
+static void
+print_logrow_json(const struct logrow *w, int first)
+{
+	printf("%s{\"seq\": %" PRIu64 ", \"state\": ", first ? "" : ",\n ",
+	    w->seq);
+	json_clean(w->state);
+	printf(", \"count\": %" PRIu64 ", \"time\": %" PRIu64
+	    ", \"level\": ", w->count, w->created);
+	json_clean(w->level);
+	printf(", \"user\": ");
+	json_clean(w->user);
+	printf(", \"role\": ");
+	json_clean(w->role);
+	printf(", \"event\": ");
+	json_clean(w->event);
+	printf(", \"object\": ");
+	json_clean(w->object);
+	printf(", \"fields\": ");
+	json_clean(w->msg);
+	printf("}");
+}
+
+static int
+log_row(struct ctl *ctl, const struct mkmsg *m, void *arg)
+{
+	static struct logrow w;
+	struct listing *l = arg;
+	char when[32], who[80];
+	time_t t;
+	struct tm tm;
+
+	(void)ctl;
+	if (parse_logrow(m, &w) != 0)
+		return fail("log", "malformed reply");
+	if (l->json) {
+		print_logrow_json(&w, l->count++ == 0);
+		return 0;
+	}
+	l->count++;
+	if (strcmp(w.state, "ok") != 0) {
+		printf("%8" PRIu64 "  DAMAGED  ", w.seq);
+		clean_out(w.msg);
+		putchar('\n');
+		return 0;
+	}
+	t = (time_t)w.created;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof(when), "?");
+	/* Display only: a long name is cut, the fields still follow. */
+	if (snprintf(who, sizeof(who), "%s/%s", w.user, w.role) < 0)
+		who[0] = '\0';
+	printf("%8" PRIu64 "  %s  %-10s  ", w.seq, when, w.level);
+	clean_out(who);
+	printf("%*s  ", (int)(strlen(who) < 24 ? 24 - strlen(who) : 0), "");
+	clean_out(w.event);
+	printf("%*s  ", (int)(strlen(w.event) < 18 ? 18 - strlen(w.event) :
+	    0), "");
+	clean_out(w.object[0] != '\0' ? w.object : "-");
+	if (w.msg[0] != '\0') {
+		fputs("  ", stdout);
+		clean_out(w.msg);
+	}
+	putchar('\n');
+	return 0;
+}
+
+/* One page; the OK that ends it says where the next one starts (on
+ * stderr, so that standard output holds only records). */
+static int
+cmd_log(struct ctl *ctl, int argc, char **argv)
+{
+	struct listing l = { 0, 0 };
+	struct logopts o;
+	struct mkmsg m;
+	uint64_t total = 0, cursor = 0, scanned = 0;
+	int r, more;
+
+	optind = 0;
+	log_options(argc, argv, &o);
+	l.json = o.json;
+	if (ctl->user != NULL ? login(ctl) != 0 : connect_daemon(ctl) != 0)
+		return 1;
+	if ((r = send_log_query(ctl, &o)) != 0)
+		return fail("log", mkerr_str(r));
+	if (l.json)
+		printf("{\"records\": [");
+	for (;;) {
+		if ((r = mkclient_recv(ctl->c, &m)) != 0)
+			return fail("log", mkerr_str(r));
+		if (m.type == MSG_ERR) {
+			mkclient_error(&m, ctl->msg, sizeof(ctl->msg));
+			return fail("log", ctl->msg);
+		}
+		if (m.type == MSG_OK)
+			break;
+		if ((r = log_row(ctl, &m, &l)) != 0)
+			return r;
+	}
+	more = mkmsg_u64(&m, F_CURSOR, &cursor) == 0;
+	if (mkmsg_u64(&m, F_TOTAL, &total) != 0)
+		return fail("log", "malformed reply");
+	(void)mkmsg_u64(&m, F_SCANNED, &scanned);
+	if (l.json) {
+		printf("],\n \"total\": %" PRIu64 ", \"scanned\": %" PRIu64
+		    ", \"cursor\": ", total, scanned);
+		if (more)
+			printf("%" PRIu64 "}\n", cursor);
+		else
+			printf("null}\n");
+	} else if (more)
+		fprintf(stderr, "matctl: %d shown, %" PRIu64 " records in the "
+		    "log; next page: --cursor %" PRIu64 "\n", l.count, total,
+		    cursor);
+	else
+		fprintf(stderr, "matctl: %d shown, %" PRIu64 " records in the "
+		    "log; no more\n", l.count, total);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1111,6 +1374,8 @@ main(int argc, char **argv)
 		r = cmd_backup(&ctl, argc, argv);
 	else if (strcmp(argv[0], "restore") == 0)
 		r = cmd_restore(&ctl, argc, argv);
+	else if (strcmp(argv[0], "log") == 0)
+		r = cmd_log(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

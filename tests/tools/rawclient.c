@@ -1,8 +1,8 @@
 /*
  * Test tool: connects to a Unix socket, sends its standard input as raw
  * bytes, and reports how the daemon reacted: "closed" if it closed the
- * connection within five seconds (after any frames, which are listed by
- * type), "open" if it did not.
+ * connection within five seconds (after any frames, each listed by type),
+ * "open" if it did not.
  *   rawclient SOCKET < bytes
  */
 #include <poll.h>
@@ -14,12 +14,40 @@
 
 #include "common/buf.h"
 
+/* Prints the type of every whole frame in buf (replies often arrive
+ * together); returns the bytes left of an unfinished one, moved to the
+ * front. A frame too large for buf is skipped as it streams past. */
+static size_t
+list_frames(uint8_t *buf, size_t have)
+{
+	static uint64_t skip;
+	size_t off = 0, len;
+
+	if (skip > 0) {
+		len = skip < have ? (size_t)skip : have;
+		skip -= len;
+		off = len;
+	}
+	while (have - off >= 6) {
+		len = 4 + (size_t)mk_get_be32(buf + off);
+		printf("frame type 0x%04x\n", mk_get_be16(buf + off + 4));
+		if (have - off < len) {
+			skip = len - (have - off);
+			return 0;
+		}
+		off += len;
+	}
+	memmove(buf, buf + off, have - off);
+	return have - off;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_un sa;
 	struct pollfd pfd;
-	uint8_t buf[65536];
+	static uint8_t buf[1u << 16];
+	size_t have = 0;
 	ssize_t n;
 	int fd;
 
@@ -45,11 +73,11 @@ main(int argc, char **argv)
 			puts("open");
 			return 0;
 		}
-		if ((n = recv(fd, buf, sizeof(buf), 0)) <= 0) {
+		if ((n = recv(fd, buf + have, sizeof(buf) - have, 0)) <= 0) {
 			puts("closed");
 			return 0;
 		}
-		if (n >= 6)
-			printf("frame type 0x%04x\n", mk_get_be16(buf + 4));
+		have += (size_t)n;
+		have = list_frames(buf, have);
 	}
 }
