@@ -19,6 +19,8 @@ struct daemon;
 int h_backup(struct session *s, const struct mkmsg *m);
 int h_backup_verify(struct session *s, const struct mkmsg *m);
 int h_restore(struct session *s, const struct mkmsg *m);
+int h_media_sanitize(struct session *s, const struct mkmsg *m);
+int h_decommission(struct session *s, const struct mkmsg *m);
 /* "2026-11-25 10:00 UTC; restore test: ok on ..." or "never backed up
  * (OVERDUE) ...", for status. */
 void backup_status(struct daemon *d, char *out, size_t outlen);

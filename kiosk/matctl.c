@@ -64,6 +64,8 @@ usage(void)
 	    "  approval list [--json]\n"
 	    "  backup --to PATH | backup verify PATH\n"
 	    "  restore --from PATH\n"
+	    "  media sanitize DEVICE [--certificate FILE]\n"
+	    "  decommission --export DIR [--certificate FILE]\n"
 	    "  log [--event E] [--level L] [--user U] [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD]\n"
 	    "      [--limit N] [--cursor SEQ] [--newer] [--json]\n"
@@ -1374,6 +1376,10 @@ main(int argc, char **argv)
 		r = cmd_backup(&ctl, argc, argv);
 	else if (strcmp(argv[0], "restore") == 0)
 		r = cmd_restore(&ctl, argc, argv);
+	else if (strcmp(argv[0], "media") == 0)
+		r = cmd_media(&ctl, argc, argv);
+	else if (strcmp(argv[0], "decommission") == 0)
+		r = cmd_decommission(&ctl, argc, argv);
 	else if (strcmp(argv[0], "log") == 0)
 		r = cmd_log(&ctl, argc, argv);
 	else

@@ -53,5 +53,7 @@ int cmd_approval(struct ctl *ctl, int argc, char **argv);
 /* kiosk/matctl_backup.c */
 int cmd_backup(struct ctl *ctl, int argc, char **argv);
 int cmd_restore(struct ctl *ctl, int argc, char **argv);
+int cmd_media(struct ctl *ctl, int argc, char **argv);
+int cmd_decommission(struct ctl *ctl, int argc, char **argv);
 
 #endif /* MATKIOSK_MATCTL_H */

@@ -2,6 +2,8 @@
  * matctl: backup, the restore test and restore (kiosk/backupops.c).
  *   backup --to PATH          a supervisor
  *   backup verify PATH        a supervisor: the restore test
+ *   media sanitize DEVICE     a supervisor or IT officer: overwrite a medium
+ *   decommission --export DIR a supervisor: final log out, then erase
  *   restore --from PATH       on a machine not yet provisioned; asks for a
  *                             supervisor's name (empty for the recovery
  *                             code), then the password or the code
@@ -129,4 +131,92 @@ cmd_restore(struct ctl *ctl, int argc, char **argv)
 		printf("restored from %s: the log continues from the backup's "
 		    "head, with the restore recorded\n", argv[2]);
 	return r;
+}
+
+/* Prints a certificate and writes it to a file for printing. */
+static int
+certificate(const struct mkmsg *ok, const char *path, const char *what)
+{
+	static char cert[8192];
+	char state[32] = "ok";
+	FILE *f;
+
+	if (mkmsg_str(ok, F_CERT, cert, sizeof(cert)) != 0)
+		return fail(what, "malformed reply");
+	mkmsg_str(ok, F_STATE, state, sizeof(state));
+	fputs(cert, stdout);
+	if (path != NULL) {
+		if ((f = fopen(path, "wx")) == NULL ||
+		    fputs(cert, f) < 0 || fclose(f) != 0)
+			return fail(path, "cannot write the certificate");
+		fprintf(stderr, "matctl: certificate written to %s for "
+		    "printing\n", path);
+	}
+	return strcmp(state, "ok") == 0 ? 0 : fail(what, state);
+}
+
+static const char *
+cert_option(int argc, char **argv, int *used)
+{
+	*used = 0;
+	if (argc >= 2 && strcmp(argv[argc - 2], "--certificate") == 0) {
+		*used = 2;
+		return argv[argc - 1];
+	}
+	return NULL;
+}
+
+int
+cmd_media(struct ctl *ctl, int argc, char **argv)
+{
+	const char *cert;
+	struct mkbuf *b;
+	struct mkmsg ok;
+	int r, used;
+
+	cert = cert_option(argc, argv, &used);
+	argc -= used;
+	if (argc != 3 || strcmp(argv[1], "sanitize") != 0)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_MEDIA_SANITIZE)) != 0 ||
+	    (r = mkmsg_add_str(b, F_PATH, argv[2])) != 0)
+		return fail("media sanitize", mkerr_str(r));
+	if ((r = wait_ok(ctl, "media sanitize refused", &ok)) != 0)
+		return r;
+	return certificate(&ok, cert, "media sanitize");
+}
+
+int
+cmd_decommission(struct ctl *ctl, int argc, char **argv)
+{
+	char pw[PASSWORD_MAX + 1];
+	const char *cert;
+	struct mkbuf *b;
+	struct mkmsg ok;
+	int r, used;
+
+	cert = cert_option(argc, argv, &used);
+	argc -= used;
+	if (argc != 3 || strcmp(argv[1], "--export") != 0)
+		usage();
+	if (login(ctl) != 0)
+		return 1;
+	if (read_password("Xác nhận thanh lý: mật khẩu / confirm "
+	    "decommissioning: password: ", pw, sizeof(pw)) != 0)
+		return fail("decommission", "could not read the password");
+	b = mkclient_out(ctl->c);
+	if ((r = mkmsg_start(b, MSG_DECOMMISSION)) == 0 &&
+	    (r = mkmsg_add_str(b, F_PATH, argv[2])) == 0)
+		r = mkmsg_add_str(b, F_PASSWORD, pw);
+	mk_wipe(pw, sizeof(pw));
+	if (r != 0)
+		return fail("decommission", mkerr_str(r));
+	r = wait_ok(ctl, "decommission refused", &ok);
+	mkbuf_reset(b);
+	if (r != 0)
+		return r;
+	return certificate(&ok, cert, "decommission");
 }

@@ -35,6 +35,8 @@ static const struct permission table[ACT_COUNT] = {
 	{ ACT_REPAIR,		 "repair",		0,		TEC },
 	{ ACT_EXPORT_INSPECTION, "export.inspection",	0,		INS },
 	{ ACT_BACKUP,		 "backup",		SUP,		0 },
+	{ ACT_MEDIA_SANITIZE,	 "media.sanitize",	SUP | IT,	0 },
+	{ ACT_DECOMMISSION,	 "decommission",	SUP,		0 },
 };
 
 int

@@ -34,6 +34,8 @@ enum action {
 	ACT_REPAIR,		/* work in a supervised repair session */
 	ACT_EXPORT_INSPECTION,
 	ACT_BACKUP,		/* backup, restore test */
+	ACT_MEDIA_SANITIZE,
+	ACT_DECOMMISSION,
 	ACT_COUNT
 };
 

@@ -344,6 +344,10 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_backup_verify(s, m);
 	case MSG_RESTORE:
 		return h_restore(s, m);
+	case MSG_MEDIA_SANITIZE:
+		return h_media_sanitize(s, m);
+	case MSG_DECOMMISSION:
+		return h_decommission(s, m);
 	case MSG_INIT:
 		return h_init(s, m);
 	case MSG_STATUS:

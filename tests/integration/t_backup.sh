@@ -122,3 +122,80 @@ check "the supervisor logs in and reads" \
     bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' doc cat $ID2 | cmp -s - '$T/d2'"
 check "the log still verifies" verify_log
 stop_daemon
+
+# --- media sanitization, on a loop device ---
+start_daemon || not_ok "the daemon starts again"
+IMG=$T/medium.img
+yes 'MATKIOSK-SECRET-MARKER van ban mat so 12' | head -c $((32 << 20)) >"$IMG"
+cp "$IMG" "$T/medium.orig"
+LOOP=$(losetup -f --show "$IMG") || not_ok "a loop device"
+MNTIMG=$T/mounted.img
+truncate -s 16M "$MNTIMG"
+mkfs.ext4 -q "$MNTIMG"
+LOOP2=$(losetup -f --show "$MNTIMG")
+mkdir -p "$T/mnt"
+mount "$LOOP2" "$T/mnt"
+for dev in "$(df --output=source / | tail -1)" "$LOOP2" "$T/medium.orig"; do
+	if printf '%s\n' "$PW" | ctl -u "$SUP" media sanitize "$dev" \
+	    >/dev/null 2>"$T/err"; then
+		not_ok "sanitizing $dev is refused"
+	else
+		check "sanitizing $dev is refused ($(sed 's/^matctl: //' "$T/err" | head -1))" \
+		    grep -q -E "mounted|in use|not a block device|neither a USB|partition|not permitted" "$T/err"
+	fi
+done
+umount "$T/mnt"
+losetup -d "$LOOP2"
+check "the supervisor sanitizes the loop medium" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' media sanitize '$LOOP' --certificate '$T/san.txt' >'$T/san.out'"
+check "the certificate says it was read back and verified" \
+    grep -q "VERIFIED.*$((32 << 20)) bytes written, $((32 << 20)) read back equal" "$T/san.txt"
+check "the certificate names who, when and how" \
+    bash -c "grep -q '^by: $SUP' '$T/san.txt' && grep -q '^started: ' '$T/san.txt' && grep -q '^method: ' '$T/san.txt'"
+losetup -d "$LOOP"
+check "no trace of the old content remains" \
+    bash -c "! grep -q 'MATKIOSK-SECRET-MARKER' '$IMG'"
+same=$(cmp -l "$IMG" "$T/medium.orig" | wc -l)
+total=$((32 << 20))
+# A random byte equals the old one with probability 1/256: about 131072
+# of 33554432. A region left unwritten would add its whole size.
+check "every byte was overwritten ($((total - same)) of $total equal by chance only)" \
+    test $((total - same)) -lt $((total / 128))
+check "the sanitization is logged" test "$(log_count media.sanitize)" -eq 1
+
+# --- decommissioning ---
+printf 'decommission check\n' >"$T/d4"
+ID4=$(import "$T/d4" mat "Cuối cùng")
+mkdir -p "$T/final"
+if printf '%s\nWrong#Pass99\n' "$PW" | ctl -u "$SUP" decommission --export "$T/final" \
+    >/dev/null 2>&1; then
+	not_ok "decommissioning asks for the password again"
+else
+	check "decommissioning asks for the password again (a wrong one erases nothing)" \
+	    test -e "$T/state/vault/$ID4.mkd"
+fi
+check "the supervisor decommissions the machine" \
+    bash -c "printf '%s\n%s\n' '$PW' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' decommission --export '$T/final' --certificate '$T/decom.txt' >/dev/null"
+check "the certificate says done" grep -q "^result: DONE" "$T/decom.txt"
+check "the exported final log verifies from K_0" \
+    "$BIN/matverify" --key "$K0" "$T/final/final-log"
+check "... and ends with the decommissioning" \
+    bash -c "'$BIN/matverify' --records --key '$K0' '$T/final/final-log' | grep -E '^ +[0-9]+ ' | grep -v ' log.seal ' | tail -1 | grep -q machine.decommission"
+check "its manifest matches the segments" \
+    bash -c "cd '$T/final/final-log' && sha256sum -c --quiet MANIFEST.sha256"
+check "no document is left in the vault" \
+    test -z "$(ls -A "$T/state/vault")"
+check "no key slot, grant, device key or log key is left" \
+    test -z "$(find "$T/state" -name '*.slot' -o -name '*.grant' -o -name device.key -o -name logkey)"
+check "no byte of a document header is left in the state" \
+    bash -c "! grep -rqa 'MATKDOC' '$T/state'"
+printf '%s\n' "$PW" | "$BIN/tests/tools/keyprobe" "$T/state" "$SUP" \
+    "$T/state/keys/slots/$SUP.slot" >/dev/null 2>&1
+check "the supervisor's password opens nothing" test $? -eq 1
+check "nor does the recovery code" \
+    bash -c "! printf '%s\n' '$(printf '%s' "$RECOVERY" | tr -d -)' | '$BIN/tests/tools/keyprobe' '$T/state' _recovery '$T/state/keys/slots/_recovery.slot' >/dev/null 2>&1"
+check "the machine is no longer provisioned" \
+    bash -c "'$BIN/matctl' -c '$T/conf' status | grep -q '^state *unprovisioned'"
+check "no login works" \
+    bash -c "! printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' doc list 2>/dev/null"
+stop_daemon
