@@ -139,6 +139,21 @@ struct mkbuf;
 #define F_TOTAL		55	/* u64 */
 #define F_PATH		150	/* a path on this machine (a medium's mount) */
 #define F_SCANNED	56	/* u64: records a log query looked at */
+/* Inspection export, log head, reports, self-check (issue 10;
+ * kiosk/exportops.c, kiosk/reportops.c, kiosk/selfcheck.c). */
+#define MSG_EXPORT		0x00a0	/* F_PATH -> OK F_PATH F_SEQ F_MAC F_COUNT
+					   F_SIZE F_HASH */
+#define MSG_LOG_HEAD		0x00a1	/* -> OK F_SEQ F_MAC */
+#define MSG_REPORT		0x00a2	/* F_KIND F_YEAR [F_HALF] F_FORMAT
+					   -> DATA* OK F_SEQ */
+#define MSG_SELFCHECK		0x00a3	/* -> ENTRY(F_KEY F_STATE F_VALUE)* OK
+					   F_COUNT (passed) F_TOTAL */
+#define F_MAC		130	/* hex: a log record's MAC */
+#define F_HASH		131	/* hex SHA-256 */
+#define F_KIND		132	/* "semiannual", "annual" */
+#define F_YEAR		133	/* u64 */
+#define F_HALF		134	/* u64: 1 or 2 */
+#define F_FORMAT	135	/* "text", "html" */
 
 struct mkfield {
 	uint8_t		 tag;

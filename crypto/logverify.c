@@ -80,6 +80,7 @@ vstate_init(struct vstate *st, const uint8_t k0[LOGREC_KEY_LEN],
     logverify_cb cb, void *arg, struct logverify_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
+	rep->mark_seq = UINT64_MAX;
 	memset(st, 0, sizeof(*st));
 	st->cb = cb;
 	st->arg = arg;
@@ -214,6 +215,10 @@ verify_record(struct vstate *st, const uint8_t *f, size_t flen,
 	if (st->cb != NULL && (r = st->cb(&rec, st->arg)) != 0)
 		return fail(st, r, off, "stopped by the caller");
 	memcpy(st->head, f + flen - LOGREC_MAC_LEN, LOGREC_MAC_LEN);
+	if (rec.seq == st->rep->mark_seq) {
+		memcpy(st->rep->mark_mac, st->head, LOGREC_MAC_LEN);
+		st->rep->mark_found = 1;
+	}
 	st->next_seq++;
 	st->seg_records++;
 	st->prev_kind = rec.kind;
@@ -444,8 +449,8 @@ finish(struct vstate *st, int r)
 }
 
 int
-logverify_segments(const struct logverify_seg *segs, size_t nsegs,
-    const uint8_t k0[32], logverify_cb cb, void *arg,
+logverify_segments_mark(const struct logverify_seg *segs, size_t nsegs,
+    const uint8_t k0[32], uint64_t mark_seq, logverify_cb cb, void *arg,
     struct logverify_report *rep)
 {
 	struct vstate st;
@@ -455,6 +460,7 @@ logverify_segments(const struct logverify_seg *segs, size_t nsegs,
 
 	if ((r = vstate_init(&st, k0, cb, arg, rep)) != 0)
 		return finish(&st, r);
+	rep->mark_seq = mark_seq;
 	if (nsegs == 0 || nsegs > SEGMENTS_MAX)
 		return finish(&st, fail(&st, MK_ERR_NOT_FOUND, 0,
 		    "no log segments, or too many"));
@@ -469,6 +475,15 @@ logverify_segments(const struct logverify_seg *segs, size_t nsegs,
 		r = verify_segment(&st, &rd, i + 1 == nsegs);
 	}
 	return finish(&st, r);
+}
+
+int
+logverify_segments(const struct logverify_seg *segs, size_t nsegs,
+    const uint8_t k0[32], logverify_cb cb, void *arg,
+    struct logverify_report *rep)
+{
+	return logverify_segments_mark(segs, nsegs, k0, UINT64_MAX, cb, arg,
+	    rep);
 }
 
 /* ---- directories ---- */

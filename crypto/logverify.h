@@ -23,6 +23,11 @@ struct logverify_report {
 	uint8_t		head_mac[LOGREC_MAC_LEN];
 	uint8_t		device_key[32];
 	int		last_open;	/* last segment has no checkpoint yet */
+	/* logverify_segments_mark: the seq asked for (UINT64_MAX: none),
+	 * and its MAC if that record verified. */
+	uint64_t	mark_seq;
+	uint8_t		mark_mac[LOGREC_MAC_LEN];
+	int		mark_found;
 	/* On failure: */
 	int		err;		/* MK_ERR_* */
 	uint64_t	bad_seq;	/* first bad record (or expected seq) */
@@ -52,6 +57,13 @@ struct logverify_seg {
 
 int logverify_segments(const struct logverify_seg *segs, size_t nsegs,
     const uint8_t k0[32], logverify_cb cb, void *arg,
+    struct logverify_report *rep);
+
+/* The same, also giving in rep->mark_mac the MAC of record mark_seq (an
+ * anchored head: matverify --expect-head), rep->mark_found 1 if it is in
+ * the part of the log that verified. */
+int logverify_segments_mark(const struct logverify_seg *segs, size_t nsegs,
+    const uint8_t k0[32], uint64_t mark_seq, logverify_cb cb, void *arg,
     struct logverify_report *rep);
 
 #endif /* MATKIOSK_LOGVERIFY_H */

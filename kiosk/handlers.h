@@ -66,6 +66,18 @@ int h_usb_unregister(struct session *s, const struct mkmsg *m);
 
 int h_log_query(struct session *s, const struct mkmsg *m);
 
+/* Inspection export, log head, reports, self-check (issue 10). */
+struct report_counts;
+struct mkbuf;
+int h_export(struct session *s, const struct mkmsg *m);
+int h_log_head(struct session *s, const struct mkmsg *m);
+int h_report(struct session *s, const struct mkmsg *m);
+int h_selfcheck(struct session *s, const struct mkmsg *m);
+/* Counts the records of wall time [from_us, to_us) up to the log head (set
+ * in *head); with usb, one line per usb.decision is appended to it. */
+int report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
+    struct report_counts *c, struct mkbuf *usb, uint64_t *head);
+
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);
 int reply_ok(struct session *s);

@@ -69,6 +69,10 @@ usage(void)
 	    "  log [--event E] [--level L] [--user U] [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD]\n"
 	    "      [--limit N] [--cursor SEQ] [--newer] [--json]\n"
+	    "  log head [--qr]\n"
+	    "  export inspection --to PATH [--approver NAME]\n"
+	    "  report semiannual|annual --year Y [--half 1|2] [--html]\n"
+	    "  selfcheck [--json]\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1380,8 +1384,17 @@ main(int argc, char **argv)
 		r = cmd_media(&ctl, argc, argv);
 	else if (strcmp(argv[0], "decommission") == 0)
 		r = cmd_decommission(&ctl, argc, argv);
+	else if (strcmp(argv[0], "log") == 0 && argc > 1 &&
+	    strcmp(argv[1], "head") == 0)
+		r = cmd_log_head(&ctl, argc, argv);
 	else if (strcmp(argv[0], "log") == 0)
 		r = cmd_log(&ctl, argc, argv);
+	else if (strcmp(argv[0], "export") == 0)
+		r = cmd_export(&ctl, argc, argv);
+	else if (strcmp(argv[0], "report") == 0)
+		r = cmd_report(&ctl, argc, argv);
+	else if (strcmp(argv[0], "selfcheck") == 0)
+		r = cmd_selfcheck(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

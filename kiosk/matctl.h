@@ -56,4 +56,10 @@ int cmd_restore(struct ctl *ctl, int argc, char **argv);
 int cmd_media(struct ctl *ctl, int argc, char **argv);
 int cmd_decommission(struct ctl *ctl, int argc, char **argv);
 
+/* kiosk/matctl_export.c */
+int cmd_export(struct ctl *ctl, int argc, char **argv);
+int cmd_log_head(struct ctl *ctl, int argc, char **argv);
+int cmd_report(struct ctl *ctl, int argc, char **argv);
+int cmd_selfcheck(struct ctl *ctl, int argc, char **argv);
+
 #endif /* MATKIOSK_MATCTL_H */

@@ -372,6 +372,14 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_usb_unregister(s, m);
 	case MSG_LOG_QUERY:
 		return h_log_query(s, m);
+	case MSG_EXPORT:
+		return h_export(s, m);
+	case MSG_LOG_HEAD:
+		return h_log_head(s, m);
+	case MSG_REPORT:
+		return h_report(s, m);
+	case MSG_SELFCHECK:
+		return h_selfcheck(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:

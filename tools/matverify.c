@@ -1,10 +1,10 @@
 /*
- * matverify --key HEX [--json] [--records] PATH
+ * matverify --key HEX [--expect-head SEQ:HEX] [--json] [--records] PATH
  *
  * The inspector's tool: verifies a matkiosk audit log offline from K_0
  * (the "log-verification-key" of the sealing certificate) and prints what
- * it found and a verdict. PATH is a log directory; inspection exports (a
- * tar archive) will be read by verify_export() once their format exists.
+ * it found and a verdict. PATH is an inspection export (a tar archive,
+ * checked step by step by crypto/expverify.c) or a log directory.
  *
  * Everything taken from the log is escaped before it is printed: the log is
  * evidence, and evidence can be hostile to the terminal that shows it.
@@ -16,13 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/text.h"
 #include "crypto/cry.h"
+#include "crypto/expverify.h"
 #include "crypto/logrec.h"
 #include "crypto/logverify.h"
 
@@ -37,6 +41,7 @@ struct opts {
 	const char	*path;
 	int		 json;
 	int		 records;
+	const char	*expect;	/* --expect-head SEQ:HEX */
 };
 
 struct out {
@@ -49,13 +54,17 @@ static char esc[ESC_MAX];
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: matverify --key HEX [--json] [--records] "
-	    "PATH\n"
+	fprintf(stderr, "usage: matverify --key HEX [--expect-head SEQ:HEX] "
+	    "[--json] [--records] PATH\n"
 	    "  --key HEX   K_0, the log-verification-key of the sealing "
 	    "certificate\n"
+	    "  --expect-head SEQ:HEX\n"
+	    "              a log head photographed earlier (matctl log head):\n"
+	    "              the export must hold record SEQ with a MAC starting "
+	    "HEX\n"
 	    "  --json      print the result as JSON\n"
 	    "  --records   also list every verified record\n"
-	    "  PATH        a log directory\n");
+	    "  PATH        an inspection export (.tar) or a log directory\n");
 }
 
 /* Escaped for a terminal; a string cut at ESC_MAX still shows its start. */
@@ -358,17 +367,154 @@ verify_logdir(const struct opts *o, const uint8_t *k0, struct out *out,
 	return r;
 }
 
-/* An inspection export: a tar archive whose log segments are handed to
- * logverify_segments() from memory. Its format is not settled yet. */
-static int
-verify_export(const struct opts *o)
+/* ---- an inspection export ---- */
+
+static const char *
+state_name(enum expverify_state st)
 {
-	fprintf(stderr, "matverify: %s: inspection exports are not "
-	    "supported yet; give the log directory\n",
-	    escape(o->path, strlen(o->path)));
-	return MK_ERR_FORMAT;
+	return st == EXPV_PASS ? "PASS" : st == EXPV_FAIL ? "FAIL" : "-";
 }
 
+static void
+text_export_head(const struct expverify_report *rep)
+{
+	char when[40], key[65];
+	size_t i;
+
+	if (rep->step[1].state != EXPV_PASS)
+		return;
+	fmt_time(rep->man.created * 1000000, when, sizeof(when), 0);
+	mk_hex(rep->man.device_key, 32, key);
+	printf("  device        %s\n", rep->man.device_id);
+	printf("  device key    %s (as the manifest says; checked against "
+	    "the log)\n", key);
+	printf("  created       %s by %s, approved by %s\n", when,
+	    rep->man.exporter, rep->man.approver);
+	printf("  members       %zu\n", rep->man.n);
+	for (i = 0; i < rep->man.n; i++)
+		printf("                %12" PRIu64 "  %s\n", rep->man.m[i].size,
+		    escape(rep->man.m[i].path, strlen(rep->man.m[i].path)));
+	printf("  none on this machine:");
+	for (i = 0; i < rep->man.nnone; i++)
+		printf(" %s", rep->man.none[i]);
+	printf("%s\n", rep->man.nnone == 0 ? " -" : "");
+}
+
+static void
+print_export_text(const char *path, int r, const struct expverify_report *rep)
+{
+	const struct expverify_step *st;
+	size_t i;
+
+	printf("matverify: inspection export %s\n", escape(path,
+	    strlen(path)));
+	text_export_head(rep);
+	printf("  checks\n");
+	for (i = 0; i < EXPVERIFY_STEPS; i++) {
+		st = &rep->step[i];
+		printf("    %-12s %-4s  ", st->name, state_name(st->state));
+		printf("%s\n", escape(st->detail, strlen(st->detail)));
+	}
+	if (rep->step[2].state != EXPV_NOT_RUN)
+		text_counts(&rep->log);
+	if (r == 0) {
+		printf("VERDICT: VALID: every member is as the device signed it "
+		    "and the log is intact from seq %" PRIu64 " to seq %" PRIu64
+		    "%s\n", rep->log.first_seq, rep->log.last_seq, rep->expect ?
+		    ", reaching the anchored head" : "");
+		return;
+	}
+	st = &rep->step[rep->failed];
+	printf("VERDICT: %s: %s: ", is_local_error(r) ?
+	    "ERROR (could not verify)" : "INVALID", st->name);
+	printf("%s\n", escape(st->detail, strlen(st->detail)));
+}
+
+static void
+json_export(const char *path, int r, const struct expverify_report *rep)
+{
+	const struct expverify_step *st;
+	char key[65];
+	size_t i;
+
+	printf("\"steps\":[");
+	for (i = 0; i < EXPVERIFY_STEPS; i++) {
+		st = &rep->step[i];
+		printf("%s{\"name\":\"%s\",\"state\":\"%s\",\"detail\":",
+		    i ? "," : "", st->name, st->state == EXPV_PASS ? "pass" :
+		    st->state == EXPV_FAIL ? "fail" : "not-run");
+		json_cstr(st->detail);
+		putchar('}');
+	}
+	printf("],\n\"failed_step\":");
+	if (r != 0)
+		printf("\"%s\",\n", rep->step[rep->failed].name);
+	else
+		printf("null,\n");
+	if (rep->step[1].state == EXPV_PASS) {
+		mk_hex(rep->man.device_key, 32, key);
+		printf("\"manifest\":{\"device_id\":");
+		json_cstr(rep->man.device_id);
+		printf(",\"created\":%" PRId64 ",\"exporter\":", rep->man.created);
+		json_cstr(rep->man.exporter);
+		printf(",\"approver\":");
+		json_cstr(rep->man.approver);
+		printf(",\"members\":%zu,\"none\":[", rep->man.n);
+		for (i = 0; i < rep->man.nnone; i++) {
+			printf("%s", i ? "," : "");
+			json_cstr(rep->man.none[i]);
+		}
+		printf("]},\n");
+	}
+	(void)path;
+	print_json_tail(r, &rep->log);
+}
+
+static int
+verify_export(const struct opts *o, const uint8_t *k0, struct out *out)
+{
+	static struct expverify_report rep;
+	struct stat st;
+	void *map = MAP_FAILED;
+	int fd, r;
+
+	if (o->expect != NULL && expverify_parse_head(o->expect, &rep) != 0) {
+		fprintf(stderr, "matverify: --expect-head wants SEQ:HEX, with "
+		    "%d to %d hex digits of the MAC\n", EXPVERIFY_PREFIX_MIN,
+		    EXPVERIFY_PREFIX_MAX);
+		return MK_ERR_USAGE;
+	}
+	if ((fd = open(o->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+	    0)) == MAP_FAILED) {
+		fprintf(stderr, "matverify: %s: cannot read it as an export: "
+		    "%s\n", escape(o->path, strlen(o->path)),
+		    fd < 0 || errno ? strerror(errno) : "empty or not a file");
+		if (fd >= 0)
+			close(fd);
+		return MK_ERR_IO;
+	}
+	close(fd);
+	if (o->json) {
+		printf("{\"path\":");
+		json_cstr(o->path);
+		printf(",\"kind\":\"inspection-export\",\n");
+		if (o->records)
+			printf("\"record_list\":[");
+	}
+	r = expverify_run(map, (size_t)st.st_size, k0, o->records ?
+	    record_cb : NULL, out, &rep);
+	if (o->json && o->records)
+		printf("\n],\n");
+	if (o->json)
+		json_export(o->path, r, &rep);
+	else
+		print_export_text(o->path, r, &rep);
+	munmap(map, (size_t)st.st_size);
+	expverify_free(&rep);
+	return r;
+}
 static int
 verify_path(const struct opts *o, const uint8_t *k0)
 {
@@ -381,9 +527,15 @@ verify_path(const struct opts *o, const uint8_t *k0)
 		    escape(o->path, strlen(o->path)), strerror(errno));
 		return MK_ERR_NOT_FOUND;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode)) {
+		if (o->expect != NULL) {
+			fprintf(stderr, "matverify: --expect-head needs an "
+			    "inspection export, not a log directory\n");
+			return MK_ERR_USAGE;
+		}
 		return verify_logdir(o, k0, &out, &rep);
-	return verify_export(o);
+	}
+	return verify_export(o, k0, &out);
 }
 
 static int
@@ -393,6 +545,7 @@ parse_args(int argc, char **argv, struct opts *o, uint8_t *k0)
 		{ "key", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "records", no_argument, NULL, 'r' },
+		{ "expect-head", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -414,6 +567,9 @@ parse_args(int argc, char **argv, struct opts *o, uint8_t *k0)
 		case 'r':
 			o->records = 1;
 			break;
+		case 'e':
+			o->expect = optarg;
+			break;
 		default:
 			return -1;
 		}
@@ -427,7 +583,7 @@ parse_args(int argc, char **argv, struct opts *o, uint8_t *k0)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { NULL, 0, 0 };
+	struct opts o = { NULL, 0, 0, NULL };
 	uint8_t *k0;
 	int r;
 
@@ -443,6 +599,10 @@ main(int argc, char **argv)
 	}
 	r = verify_path(&o, k0);
 	cry_secure_free(k0, 32);
+	if (r == MK_ERR_USAGE) {
+		usage();
+		return EXIT_USAGE;
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "matverify: cannot write the result\n");
 		return EXIT_INVALID;
