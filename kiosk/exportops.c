@@ -47,7 +47,6 @@
 #define EXPORT_OBJECT	"inspection"	/* what the approval names */
 #define PATH_LEN	1024
 #define SMALL_MAX	(8u << 20)
-#define SEGMENT_MAX	(256u << 20)
 #define CHUNK		(1u << 20)
 
 struct exw {
@@ -114,9 +113,11 @@ exw_buf(struct exw *w, const char *name, const struct mkbuf *b)
 	return exw_mem(w, name, mkbuf_ptr(b), mkbuf_len(b));
 }
 
-/* A file that does not change (a sealed segment), streamed and hashed. */
+/* The first len bytes of a file whose first len bytes no longer change
+ * (a sealed segment, the open one up to the head), streamed and hashed;
+ * len UINT64_MAX: the whole file. */
 static int
-exw_file(struct exw *w, const char *name, const char *path)
+exw_file(struct exw *w, const char *name, const char *path, uint64_t len)
 {
 	gcry_md_hd_t md = NULL;
 	struct stat st;
@@ -136,7 +137,13 @@ exw_file(struct exw *w, const char *name, const char *path)
 		r = MK_ERR_ALLOC;
 		goto out;
 	}
-	left = (uint64_t)st.st_size;
+	if (len == UINT64_MAX)
+		len = (uint64_t)st.st_size;
+	if (len > (uint64_t)st.st_size) {
+		r = MK_ERR_TRUNCATED;
+		goto out;
+	}
+	left = len;
 	if ((r = exw_header(w, name, left)) != 0)
 		goto out;
 	while (left > 0 && r == 0) {
@@ -152,7 +159,7 @@ exw_file(struct exw *w, const char *name, const char *path)
 	}
 	if (r == 0)
 		r = expman_add(&w->man, name, gcry_md_read(md, GCRY_MD_SHA256),
-		    (uint64_t)st.st_size);
+		    len);
  out:
 	if (r != 0 && w->why[0] == '\0')
 		snprintf(w->why, sizeof(w->why), "%s: %s", name, mkerr_str(r));
@@ -246,38 +253,44 @@ is_torn(const char *name)
 }
 
 /*
- * The log: sealed segments never change and are streamed; the open one is
- * copied in memory under d->lock together with the head, so the export
- * ends exactly at a durable record.
+ * The log, streamed. Under d->lock, briefly, the head and the open
+ * segment's size are taken together: appends happen under that lock, and
+ * every byte up to the head is durable and never rewritten (a failed
+ * append cuts back only what lies past it), so those bytes are read after
+ * the lock is released and the export ends exactly at the head. Sealed
+ * segments never change. No guard waits on the disk for an export.
  */
 static int
 gather_log(struct exw *w)
 {
 	struct daemon *d = w->d;
-	struct mkbuf *last = NULL;
 	char **names = NULL, name[64], path[PATH_LEN];
+	uint64_t last = 0;
+	struct stat st;
 	size_t n = 0, i;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
 	r = list_dir(d->sd.log, is_segment, &names, &n);
-	if (r == 0 && n > 0 && mkfs_path(path, sizeof(path), "%s/%s",
-	    d->sd.log, names[n - 1]) == 0)
-		r = mkfs_read_file(path, SEGMENT_MAX, &last);
-	if (r == 0)
+	if (r == 0 && n > 0 && (r = mkfs_path(path, sizeof(path), "%s/%s",
+	    d->sd.log, names[n - 1])) == 0)
+		r = stat(path, &st) == 0 ? 0 : mkerr_from_errno(errno);
+	if (r == 0 && n > 0) {
+		last = (uint64_t)st.st_size;
 		auditlog_head(d->log, &w->man.head_seq, w->man.head_mac);
+	}
 	pthread_mutex_unlock(&d->lock);
 	for (i = 0; i < n && r == 0; i++) {
 		snprintf(name, sizeof(name), "log/%s", names[i]);
-		if (i + 1 == n)
-			r = exw_buf(w, name, last);
-		else if ((r = mkfs_path(path, sizeof(path), "%s/%s", d->sd.log,
+		if ((r = mkfs_path(path, sizeof(path), "%s/%s", d->sd.log,
 		    names[i])) == 0)
-			r = exw_file(w, name, path);
+			r = exw_file(w, name, path, i + 1 == n ? last :
+			    UINT64_MAX);
 	}
+	if (r == 0 && n == 0)
+		r = MK_ERR_NOT_FOUND;
 	if (r != 0 && w->why[0] == '\0')
 		snprintf(w->why, sizeof(w->why), "log: %s", mkerr_str(r));
-	mkbuf_free(last);
 	free_names(names, n);
 	names = NULL;
 	/* Torn records cut at recovery are evidence too. */
@@ -315,7 +328,7 @@ gather_repair(struct exw *w)
 			    mkfs_path(path, sizeof(path), "%s/%s", sub,
 			    files[j]) != 0)
 				continue;
-			r = exw_file(w, name, path);
+			r = exw_file(w, name, path, UINT64_MAX);
 			added++;
 		}
 		free_names(files, nf);
