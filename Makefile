@@ -173,13 +173,15 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.
 bench: $(call DEPS_STAMP,bench)
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
 	    $(BUILD)/bench_airgap $(BUILD)/bench_usb $(BUILD)/bench_logq \
-	    $(BUILD)/tests/tools/usbbed $(BUILD)/tests/tools/loggen
+	    $(BUILD)/tests/tools/usbbed $(BUILD)/tests/tools/loggen \
+	    $(BUILD)/bench_export
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/bench_airgap: $(call obj,tests/bench/bench_airgap.c) $(LIBCOMMON)
 $(BUILD)/bench_logq: $(call obj,tests/bench/bench_logq.c) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/bench_crypto $(BUILD)/bench_airgap $(BUILD)/bench_logq:
+$(BUILD)/bench_export: $(call obj,tests/bench/bench_export.c) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/bench_crypto $(BUILD)/bench_airgap $(BUILD)/bench_logq $(BUILD)/bench_export:
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS)
 
