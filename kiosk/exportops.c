@@ -113,37 +113,23 @@ exw_buf(struct exw *w, const char *name, const struct mkbuf *b)
 	return exw_mem(w, name, mkbuf_ptr(b), mkbuf_len(b));
 }
 
-/* The first len bytes of a file whose first len bytes no longer change
- * (a sealed segment, the open one up to the head), streamed and hashed;
- * len UINT64_MAX: the whole file. */
+/* The first len bytes of fd from its start, streamed and hashed. */
 static int
-exw_file(struct exw *w, const char *name, const char *path, uint64_t len)
+exw_fd(struct exw *w, const char *name, int fd, uint64_t len)
 {
 	gcry_md_hd_t md = NULL;
-	struct stat st;
-	uint64_t left;
+	uint64_t left = len;
 	uint8_t *buf = NULL;
 	size_t got;
-	int fd, r;
+	int r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	if (lseek(fd, 0, SEEK_SET) != 0)
 		return mkerr_from_errno(errno);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return MK_ERR_FORMAT;
-	}
 	if ((buf = malloc(CHUNK)) == NULL ||
 	    gcry_md_open(&md, GCRY_MD_SHA256, 0) != 0) {
 		r = MK_ERR_ALLOC;
 		goto out;
 	}
-	if (len == UINT64_MAX)
-		len = (uint64_t)st.st_size;
-	if (len > (uint64_t)st.st_size) {
-		r = MK_ERR_TRUNCATED;
-		goto out;
-	}
-	left = len;
 	if ((r = exw_header(w, name, left)) != 0)
 		goto out;
 	while (left > 0 && r == 0) {
@@ -165,6 +151,27 @@ exw_file(struct exw *w, const char *name, const char *path, uint64_t len)
 		snprintf(w->why, sizeof(w->why), "%s: %s", name, mkerr_str(r));
 	gcry_md_close(md);
 	free(buf);
+	return r;
+}
+
+/* The first len bytes of a file whose first len bytes no longer change
+ * (a sealed segment, the open one up to the head); len UINT64_MAX: the
+ * whole file. */
+static int
+exw_file(struct exw *w, const char *name, const char *path, uint64_t len)
+{
+	struct stat st;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return mkerr_from_errno(errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		r = MK_ERR_FORMAT;
+	else if (len != UINT64_MAX && len > (uint64_t)st.st_size)
+		r = MK_ERR_TRUNCATED;
+	else
+		r = exw_fd(w, name, fd, len == UINT64_MAX ?
+		    (uint64_t)st.st_size : len);
 	close(fd);
 	return r;
 }
@@ -355,7 +362,7 @@ gather_registers(struct exw *w)
 }
 
 static int
-gather_usb(struct exw *w, const struct mkbuf *decisions)
+gather_usb(struct exw *w, int decisions, uint64_t len)
 {
 	char path[PATH_LEN];
 	int r;
@@ -367,7 +374,7 @@ gather_usb(struct exw *w, const struct mkbuf *decisions)
 	    (r = exw_state_file(w, "usb/rules", w->d->conf.usb_rules,
 	    "usb-rules")) != 0)
 		return r;
-	return exw_buf(w, "usb/decisions.txt", decisions);
+	return exw_fd(w, "usb/decisions.txt", decisions, len);
 }
 
 /* Accounts without secrets: no public key, no password history. */
@@ -477,15 +484,18 @@ gather_machine(struct exw *w)
 	return exw_state_file(w, "machine", w->d->sd.machine, NULL);
 }
 
-/* The readable report over the whole log, and the USB decisions. */
+/* The readable report over the whole log, and the USB decisions, which
+ * can be many (a line per device plugged in years): they go through an
+ * unnamed file in the state directory, not memory. */
 static int
 gather_report(struct exw *w, const char *exporter)
 {
 	struct report_counts c;
 	struct report_meta m;
-	struct mkbuf *usb = NULL, *out = NULL;
+	struct mkbuf *out = NULL;
+	struct stat st;
 	uint64_t head;
-	int r;
+	int r, usb = -1;
 
 	memset(&m, 0, sizeof(m));
 	m.kind = REPORT_ALL;
@@ -494,17 +504,25 @@ gather_report(struct exw *w, const char *exporter)
 	m.device_id = w->d->machine.device_id;
 	m.made_by = exporter;
 	m.made_at = w->now;
-	if ((usb = mkbuf_new(SMALL_MAX)) == NULL ||
-	    (out = mkbuf_new(1u << 20)) == NULL) {
+	if ((out = mkbuf_new(1u << 20)) == NULL) {
 		r = MK_ERR_ALLOC;
+		goto out;
+	}
+	if ((usb = open(w->d->sd.root, O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600)) < 0) {
+		r = mkerr_from_errno(errno);
 		goto out;
 	}
 	if ((r = report_collect(w->d, INT64_MIN, INT64_MAX, &c, usb,
 	    &head)) != 0)
 		goto out;
+	if (fstat(usb, &st) != 0) {
+		r = mkerr_from_errno(errno);
+		goto out;
+	}
 	m.head_seq = head;
 	m.from = c.first_us / 1000000;
-	if ((r = gather_usb(w, usb)) != 0 ||
+	if ((r = gather_usb(w, usb, (uint64_t)st.st_size)) != 0 ||
 	    (r = report_format(&c, &m, 0, out)) != 0 ||
 	    (r = exw_buf(w, "report.txt", out)) != 0)
 		goto out;
@@ -514,7 +532,8 @@ gather_report(struct exw *w, const char *exporter)
  out:
 	if (r != 0 && w->why[0] == '\0')
 		snprintf(w->why, sizeof(w->why), "report: %s", mkerr_str(r));
-	mkbuf_free(usb);
+	if (usb >= 0)
+		close(usb);
 	mkbuf_free(out);
 	return r;
 }

@@ -74,9 +74,9 @@ int h_log_head(struct session *s, const struct mkmsg *m);
 int h_report(struct session *s, const struct mkmsg *m);
 int h_selfcheck(struct session *s, const struct mkmsg *m);
 /* Counts the records of wall time [from_us, to_us) up to the log head (set
- * in *head); with usb, one line per usb.decision is appended to it. */
+ * in *head); with usb >= 0, one line per usb.decision is written to it. */
 int report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
-    struct report_counts *c, struct mkbuf *usb, uint64_t *head);
+    struct report_counts *c, int usb, uint64_t *head);
 
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);

@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/fsutil.h"
 #include "common/proto.h"
 #include "common/text.h"
 #include "crypto/auditlog.h"
@@ -23,8 +24,8 @@
 
 struct walk {
 	struct report_counts	*c;
-	struct mkbuf		*usb;	/* usb.decision lines, or NULL */
-	int			 usb_full;
+	int			 usb;	/* fd for usb.decision lines, or -1 */
+	int			 usb_err;
 };
 
 /* One readable line per USB decision, for the export. */
@@ -52,8 +53,8 @@ usb_line(struct walk *w, const struct logrec *rec)
 	if (o >= sizeof(line) - 1)
 		o = sizeof(line) - 2;
 	line[o++] = '\n';
-	if (!w->usb_full && mkbuf_put(w->usb, line, o) != 0)
-		w->usb_full = 1;
+	if (w->usb_err == 0)
+		w->usb_err = mkfs_write_all(w->usb, line, o);
 }
 
 static int
@@ -66,14 +67,14 @@ walk_cb(const struct logidx_item *it, void *arg)
 		return 0;
 	}
 	report_count(w->c, it->rec);
-	if (w->usb != NULL && logstr_eq(&it->rec->event, "usb.decision"))
+	if (w->usb >= 0 && logstr_eq(&it->rec->event, "usb.decision"))
 		usb_line(w, it->rec);
 	return 0;
 }
 
 int
 report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
-    struct report_counts *c, struct mkbuf *usb, uint64_t *head)
+    struct report_counts *c, int usb, uint64_t *head)
 {
 	struct walk w = { c, usb, 0 };
 	struct logidx_query q;
@@ -107,7 +108,7 @@ report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
 			break;
 		q.cursor = page.next;
 	}
-	return w.usb_full ? MK_ERR_TOO_LARGE : 0;
+	return w.usb_err;
 }
 
 int
@@ -214,7 +215,7 @@ h_report(struct session *s, const struct mkmsg *m)
 	meta.made_by = s->acct.name;
 	meta.made_at = daemon_now();
 	if ((r = report_collect(s->d, meta.from * 1000000, meta.to * 1000000,
-	    &c, NULL, &meta.head_seq)) != 0)
+	    &c, -1, &meta.head_seq)) != 0)
 		return reply_err(s, r, "cannot read the log");
 	if ((out = mkbuf_new(REPORT_MAX)) == NULL)
 		return reply_err(s, MK_ERR_ALLOC, NULL);

@@ -215,7 +215,7 @@ check_log(struct check *c)
 	uint64_t head = 0;
 	int r;
 
-	r = report_collect(c->s->d, INT64_MIN, INT64_MAX, &rc, NULL, &head);
+	r = report_collect(c->s->d, INT64_MIN, INT64_MAX, &rc, -1, &head);
 	add(c, "R7 log", r == 0 && rc.damaged == 0, "%" PRIu64 " records to "
 	    "seq %" PRIu64 ", %" PRIu64 " unreadable%s; the MAC chain needs K_0:"
 	    " matverify checks it", rc.records, head, rc.damaged, r ? ", could "
