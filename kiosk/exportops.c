@@ -513,6 +513,8 @@ gather_report(struct exw *w, const char *exporter)
 		r = mkerr_from_errno(errno);
 		goto out;
 	}
+	/* Up to the head the exported log ends at, no further. */
+	head = w->man.head_seq;
 	if ((r = report_collect(w->d, INT64_MIN, INT64_MAX, &c, usb,
 	    &head)) != 0)
 		goto out;

@@ -73,8 +73,9 @@ int h_export(struct session *s, const struct mkmsg *m);
 int h_log_head(struct session *s, const struct mkmsg *m);
 int h_report(struct session *s, const struct mkmsg *m);
 int h_selfcheck(struct session *s, const struct mkmsg *m);
-/* Counts the records of wall time [from_us, to_us) up to the log head (set
- * in *head); with usb >= 0, one line per usb.decision is written to it. */
+/* Counts the records of wall time [from_us, to_us) up to *head or the log
+ * head, whichever is lower (*head becomes it); with usb >= 0, one line per
+ * usb.decision is written to it. */
 int report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
     struct report_counts *c, int usb, uint64_t *head);
 

@@ -80,6 +80,7 @@ report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
 	struct logidx_query q;
 	struct logidx_page page;
 	struct logidx *ix = NULL;
+	uint64_t upto;
 	int r = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -89,7 +90,10 @@ report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
 	else if (d->logidx == NULL)
 		r = logidx_new(d->sd.log, &d->logidx);
 	if (r == 0) {
+		upto = *head;
 		auditlog_head(d->log, head, NULL);
+		if (*head > upto)
+			*head = upto;
 		ix = d->logidx;
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -214,6 +218,7 @@ h_report(struct session *s, const struct mkmsg *m)
 	meta.device_id = s->d->machine.device_id;
 	meta.made_by = s->acct.name;
 	meta.made_at = daemon_now();
+	meta.head_seq = UINT64_MAX;
 	if ((r = report_collect(s->d, meta.from * 1000000, meta.to * 1000000,
 	    &c, -1, &meta.head_seq)) != 0)
 		return reply_err(s, r, "cannot read the log");

@@ -212,7 +212,7 @@ static void
 check_log(struct check *c)
 {
 	struct report_counts rc;
-	uint64_t head = 0;
+	uint64_t head = UINT64_MAX;
 	int r;
 
 	r = report_collect(c->s->d, INT64_MIN, INT64_MAX, &rc, -1, &head);

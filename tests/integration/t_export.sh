@@ -83,9 +83,9 @@ stop_daemon
 check "daemon restarts in the bed" start_bed
 
 # --- the scenario ---
-as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null
+as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
 as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
-as "$SUP" "$PW\n$TEMP\n" account add tranvanb --roles drafter >/dev/null
+as "$SUP" "$PW\n$TEMP\n" account add tranvanb --roles drafter >/dev/null 2>&1
 as tranvanb "$TEMP\n$DPW\n" passwd >/dev/null 2>&1
 for pw in 'Sai#Matkhau1' 'Sai#Matkhau2'; do
 	as tranvanb "$pw\n" doc list >/dev/null 2>&1
@@ -176,6 +176,9 @@ check "accounts without secrets (no key, no password hash)" \
 nblocked=$(log_records | grep -E '[[:space:]]usb.decision[[:space:]]' | grep -vc 'target=allow')
 check "USB decisions listed ($nblocked blocked)" \
     test "$(tar xOf "$E1" usb/decisions.txt | grep -vc 'target=allow')" -eq "$nblocked" -a "$nblocked" -gt 0
+check "the export's report counts up to the exported log's head" \
+    test "$(tar xOf "$E1" report.txt | sed -n 's/.*Nhật ký đến bản ghi số: //p')" = \
+    "$(tar xOf "$E1" MANIFEST | sed -n 's/^log-head \([0-9]*\) .*/\1/p')"
 check "the readable report is in Vietnamese" \
     bash -c "tar xOf '$E1' report.html | grep -q 'Sự cố an toàn thông tin'"
 
