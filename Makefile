@@ -102,7 +102,8 @@ $(BUILD)/%.a:
 $(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/matkioskd $(BUILD)/matctl: PROG_LIBS = $(ARCHIVE_LIBS) $(QRENCODE_LIBS)
+$(BUILD)/matkioskd: PROG_LIBS = $(ARCHIVE_LIBS)
+$(BUILD)/matctl: PROG_LIBS = $(QRENCODE_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS) $(PROG_LIBS)
