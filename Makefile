@@ -5,6 +5,7 @@
 #   make fuzz     libFuzzer targets (clang)
 #   make run      the product on a private sandbox state
 #   make deb      the Debian package; make package-test checks it
+#   make image    a bootable disk image; make boot-test boots it under qemu
 # V=1 shows the commands.
 
 MODE ?= release
@@ -69,7 +70,7 @@ DEPS_STAMP = build/.deps-$(1)
 # Keep objects that only feed one program.
 .SECONDARY:
 
-.PHONY: all check unit-tests bench fuzz run clean deps deb package-test
+.PHONY: all check unit-tests bench fuzz run clean deps deb package-test image boot-test
 .DEFAULT_GOAL := all
 
 all: $(call DEPS_STAMP,build) $(PROGS)
@@ -196,6 +197,15 @@ deb: $(call DEPS_STAMP,deb)
 
 package-test: deb
 	$(Q)deploy/package-test build/deb
+
+# A bootable disk image holding the package (deploy/mkimage), and the boot
+# test that starts it under qemu and checks it from outside
+# (deploy/boot-test). Both download packages: not part of make check.
+image: deb $(call DEPS_STAMP,image)
+	$(Q)deploy/mkimage "$$(ls -t build/deb/matkiosk_*.deb | head -1)" build/image/matkiosk.img
+
+boot-test: $(call DEPS_STAMP,image)
+	$(Q)deploy/boot-test build/image/matkiosk.img build/image
 
 clean:
 	rm -rf build
