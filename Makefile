@@ -4,6 +4,8 @@
 #   make bench    benchmarks (release build)
 #   make fuzz     libFuzzer targets (clang)
 #   make run      the product on a private sandbox state
+#   make deb      the Debian package; make package-test checks it
+#   make image    a bootable disk image; make boot-test boots it under qemu
 # V=1 shows the commands.
 
 MODE ?= release
@@ -72,7 +74,7 @@ DEPS_STAMP = build/.deps-$(1)
 # Keep objects that only feed one program.
 .SECONDARY:
 
-.PHONY: all check unit-tests bench fuzz run clean deps
+.PHONY: all check unit-tests bench fuzz run clean deps deb package-test image boot-test
 .DEFAULT_GOAL := all
 
 all: $(call DEPS_STAMP,build) $(PROGS)
@@ -195,7 +197,26 @@ run: $(call DEPS_STAMP,run)
 	$(Q)$(MAKE) --no-print-directory MODE=release all
 	$(Q)deploy/sandbox-run
 
+# The Debian package (deploy/mkdeb), and its checks: systemd-analyze verify
+# on the units, lintian, install and purge in an mmdebstrap chroot
+# (deploy/package-test; downloads packages, so not part of make check).
+deb: $(call DEPS_STAMP,deb)
+	$(Q)$(MAKE) --no-print-directory MODE=release all
+	$(Q)deploy/mkdeb build/release build/deb
+
+package-test: deb
+	$(Q)deploy/package-test build/deb
+
+# A bootable disk image holding the package (deploy/mkimage), and the boot
+# test that starts it under qemu and checks it from outside
+# (deploy/boot-test). Both download packages: not part of make check.
+image: deb $(call DEPS_STAMP,image)
+	$(Q)deploy/mkimage "$$(ls -t build/deb/matkiosk_*.deb | head -1)" build/image/matkiosk.img
+
+boot-test: $(call DEPS_STAMP,image)
+	$(Q)deploy/boot-test build/image/matkiosk.img build/image
+
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, when they are missing.
-# Usage: deploy/install-deps.sh build|check|fuzz|bench|run ...
+# Usage: deploy/install-deps.sh build|check|fuzz|bench|run|deb|image ...
 # Needs root (or sudo) only when something is actually missing.
 set -eu
 
@@ -9,6 +9,8 @@ pkgs_check="$pkgs_build libcmocka-dev clang libclang-rt-14-dev iproute2 util-lin
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build gnupg age time umockdev libumockdev-dev"
 pkgs_run="$pkgs_build iproute2 util-linux umockdev"
+pkgs_deb="$pkgs_build dpkg-dev binutils lintian systemd mmdebstrap"
+pkgs_image="$pkgs_deb fdisk e2fsprogs util-linux qemu-system-x86 qemu-utils socat"
 
 want=""
 for group in "$@"; do
@@ -18,6 +20,8 @@ for group in "$@"; do
 	fuzz) want="$want $pkgs_fuzz" ;;
 	bench) want="$want $pkgs_bench" ;;
 	run) want="$want $pkgs_run" ;;
+	deb) want="$want $pkgs_deb" ;;
+	image) want="$want $pkgs_image" ;;
 	*) echo "install-deps: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
