@@ -120,6 +120,41 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 
+# The console (ui/): ncursesw and common/ only; it holds no key and never
+# links crypto/ or the daemon library. Its pure parts (text width and
+# wrapping, escaping of replies, log paging) are libmkui, unit-tested by
+# tests/unit/test_ui*.c. The Vietnamese catalogue is compiled beside the
+# programs, where the console looks for it (BUILD/locale).
+NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+UI_LIB_SRCS := ui/uitext.c ui/uirec.c ui/uipage.c
+UI_SRCS := $(filter-out $(UI_LIB_SRCS),$(wildcard ui/*.c))
+LIBUI := $(BUILD)/libmkui.a
+CONSOLE := $(BUILD)/matkiosk
+CONSOLE_MO := $(BUILD)/locale/vi/LC_MESSAGES/matkiosk.mo
+$(LIBUI): $(call obj,$(UI_LIB_SRCS))
+$(call obj,$(UI_SRCS)): ALL_CFLAGS += $(NCURSES_CFLAGS)
+all: $(CONSOLE) $(CONSOLE_MO)
+$(CONSOLE): $(call obj,$(UI_SRCS)) $(LIBUI) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS)
+ifeq ($(MODE),release)
+	$(Q)ln -sf release/matkiosk build/matkiosk
+endif
+$(CONSOLE_MO): po/vi.po
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $@")
+	$(Q)msgfmt --check -o $@ $<
+$(BUILD)/tests/test_ui%: $(call obj,tests/unit/test_ui%.c) $(LIBUI) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+# po/matkiosk.pot from the sources (run by hand, then msgmerge po/vi.po).
+.PHONY: pot
+pot:
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -o po/matkiosk.pot \
+	    --package-name=matkiosk $(sort $(wildcard ui/*.c))
+
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
