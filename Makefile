@@ -153,7 +153,7 @@ $(BUILD)/tests/test_ui%: $(call obj,tests/unit/test_ui%.c) $(LIBUI) $(LIBCOMMON)
 .PHONY: pot
 pot:
 	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -o po/matkiosk.pot \
-	    --package-name=matkiosk $(sort $(wildcard ui/*.c))
+	    --package-name=matkiosk $(sort $(wildcard ui/*.c ui/*.h))
 
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -187,7 +187,7 @@ FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(GCRYPT_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CRYPTO_SRCS) $(wildcard usbguard/*.c)
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CRYPTO_SRCS) $(wildcard usbguard/*.c) $(UI_LIB_SRCS)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)

@@ -23,13 +23,11 @@
 #include "ui.h"
 #include "uilang.h"
 
-static volatile sig_atomic_t stop;
-
 static void
 on_stop(int sig)
 {
 	(void)sig;
-	stop = 1;
+	ui_stop_requested = 1;
 }
 
 /* Interrupt, quit and suspend do nothing (the terminal is raw as well);
@@ -75,7 +73,7 @@ reconnect(struct ui *u)
 		ui_frame(u, _("Waiting for the controller"), u->allow_exit ?
 		    _("Esc leave") : "");
 		k = ui_key(u);
-		if (stop || (u->allow_exit && k.type == UK_CHAR && k.ch == 27))
+		if (ui_stop_requested || (u->allow_exit && k.type == UK_CHAR && k.ch == 27))
 			return SCR_QUIT;
 	}
 }
@@ -141,7 +139,7 @@ main(int argc, char **argv)
 	atexit(ui_stop);
 	ui_start(&u);
 	s = SCR_RECONNECT;
-	while (s != SCR_QUIT && !stop) {
+	while (s != SCR_QUIT && !ui_stop_requested) {
 		enum scr next = run(&u, s);
 
 		if (next == SCR_SAME)

@@ -22,6 +22,9 @@
 static const char *const lv_tokens[] = { "", "thong-tin", "thap",
     "trung-binh", "cao", "khan-cap" };
 
+/* Columns: seq, time, severity, person, event, the rest. */
+static const int log_w[] = { 7, 16, 10, 10, 18, 0 };
+
 struct logq {
 	char	event[64], user[64], from[16], to[16];
 	int	level;			/* index in lv_tokens */
@@ -183,21 +186,27 @@ draw(struct ui *u, const struct logq *q, const struct uilist *page,
 	    q->to[0] ? q->to : "");
 	ui_putf(1, 1, COLS - 2, A_BOLD, _("%llu records in the log; filter: "
 	    "%s"), (unsigned long long)total, filt[0] ? filt : _("none"));
-	ui_putf(2, 1, COLS - 2, A_UNDERLINE, "%-8s %-16s %-10s %-10s %-18s %s",
-	    "#", _("Time"), _("Severity"), _("Person"), _("Event"),
-	    _("Object / fields"));
+	{
+		const char *c[] = { "#", _("Time"), _("Severity"), _("Person"),
+		    _("Event"), _("Object / fields") };
+
+		ui_cells(2, 1, A_UNDERLINE, log_w, c, 6);
+	}
 	for (i = 0; i < (size_t)rows && i < page->n; i++) {
 		const struct uirec *r = &page->v[i];
 		const char *lv = uirec_get(r, F_LEVEL);
+		char rest[2048];
+		const char *c[] = { uirec_get(r, F_SEQ), when,
+		    ui_level_name(lv), uirec_get(r, F_USER),
+		    uirec_get(r, F_EVENT), rest };
 
 		uitext_time(uirec_num(r, F_CREATED, 0), when, sizeof(when));
-		ui_putf(3 + (int)i, 1, COLS - 2, i == sel ? (int)A_REVERSE :
+		snprintf(rest, sizeof(rest), "%s%s%s", uirec_get(r, F_OBJECT),
+		    *uirec_get(r, F_OBJECT) != '\0' ? "  " : "",
+		    uirec_get(r, F_MESSAGE));
+		ui_cells(3 + (int)i, 1, i == sel ? (int)A_REVERSE :
 		    (strcmp(lv, "cao") == 0 || strcmp(lv, "khan-cap") == 0 ?
-		    ui_attr_bad(u) : (int)A_NORMAL),
-		    "%-8s %-16s %-10.10s %-10.10s %-18.18s %s %s",
-		    uirec_get(r, F_SEQ), when, ui_level_name(lv),
-		    uirec_get(r, F_USER), uirec_get(r, F_EVENT),
-		    uirec_get(r, F_OBJECT), uirec_get(r, F_MESSAGE));
+		    ui_attr_bad(u) : (int)A_NORMAL), log_w, c, 6);
 	}
 }
 

@@ -45,8 +45,34 @@ value(const struct uilist *st, const char *key)
 	return b;
 }
 
+/* Columns of the USB device rows. */
+static const int usb_w[] = { 7, 9, 10, 22, 0, 0 };
+
+/* The open incidents, for those who may list them. */
 static int
-draw_home(struct ui *u, struct uilist *st, struct uilist *usb)
+draw_incidents(struct ui *u, const struct uilist *inc, int y, int rows)
+{
+	size_t i;
+	char when[32];
+
+	for (i = 0; i < inc->n && y <= rows; i++) {
+		const struct uirec *r = &inc->v[i];
+		const char *c[] = { uirec_get(r, F_SEQ), when,
+		    ui_level_name(uirec_get(r, F_LEVEL)),
+		    uirec_get(r, F_MESSAGE) };
+		static const int w[] = { 5, 16, 11, 0 };
+
+		if (strcmp(uirec_get(r, F_STATE), "closed") == 0)
+			continue;
+		uitext_time(uirec_num(r, F_CREATED, 0), when, sizeof(when));
+		ui_cells(y++, 2, ui_attr_bad(u), w, c, 4);
+	}
+	return y;
+}
+
+static int
+draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
+    struct uilist *inc)
 {
 	const char *ag = value(st, "air-gap");
 	const char *ld = value(st, "lockdown");
@@ -79,11 +105,16 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb)
 		const struct uirec *r = &usb->v[i];
 		const char *t = uirec_get(r, F_TARGET);
 
-		ui_putf(y++, 2, w, strcmp(t, "allow") == 0 ? ui_attr_good(u) :
-		    ui_attr_bad(u), "%-8s %-9s %-10s %s  %s",
-		    uirec_get(r, F_PORT), uirec_get(r, F_DEVID),
-		    ui_target_name(t), uirec_get(r, F_REASON),
-		    uirec_get(r, F_NAME));
+		const char *c[] = { uirec_get(r, F_PORT), uirec_get(r,
+		    F_DEVID), ui_target_name(t), uirec_get(r, F_REASON),
+		    uirec_get(r, F_NAME) };
+
+		ui_cells(y++, 2, strcmp(t, "allow") == 0 ? ui_attr_good(u) :
+		    ui_attr_bad(u), usb_w, c, 5);
+	}
+	if (inc->n > 0 && y + 1 < rows) {
+		ui_putf(++y, 2, w, A_BOLD, "%s:", _("Open incidents"));
+		y = draw_incidents(u, inc, y + 1, rows);
 	}
 	return rows;
 }
@@ -91,7 +122,7 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb)
 enum scr
 scr_home(struct ui *u)
 {
-	struct uilist st = { 0 }, usb = { 0 };
+	struct uilist st = { 0 }, usb = { 0 }, inc = { 0 };
 	struct uikey k;
 	enum scr s = SCR_SAME;
 	time_t last = 0;
@@ -109,11 +140,18 @@ scr_home(struct ui *u)
 		if (reload) {
 			uilist_clear(&usb);
 			ud_start(u, MSG_USB_LIST);
-			if (ud_list(u, &usb, NULL) != 0)
+			if (ud_list(u, &usb, NULL) != 0 &&
+			    u->note[0] == '\0')
 				ui_note_err(u, _("USB devices"));
+			uilist_clear(&inc);
+			if (ui_has_role(u, "supervisor") ||
+			    ui_has_role(u, "it-officer")) {
+				ud_start(u, MSG_INCIDENT_LIST);
+				(void)ud_list(u, &inc, NULL);
+			}
 			reload = 0;
 		}
-		draw_home(u, &st, &usb);
+		draw_home(u, &st, &usb, &inc);
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)
 			break;
@@ -124,12 +162,14 @@ scr_home(struct ui *u)
 	}
 	uilist_clear(&st);
 	uilist_clear(&usb);
+	uilist_clear(&inc);
 	return s;
 }
 
 /* ---- documents ---- */
 
 static const char *const classes[] = { "mat", "toi-mat", "tuyet-mat" };
+static const int doc_w[] = { 10, 16, 12, 0 };
 
 static void
 class_names(const char *shown[3])
@@ -293,7 +333,8 @@ scr_docs(struct ui *u)
 		if (reload) {
 			uilist_clear(&all);
 			ud_start(u, MSG_DOC_LIST);
-			if (ud_list(u, &all, NULL) != 0)
+			if (ud_list(u, &all, NULL) != 0 &&
+			    u->note[0] == '\0')
 				ui_note_err(u, _("Documents"));
 			free(v);
 			v = calloc(all.n + 1, sizeof(*v));
@@ -311,22 +352,25 @@ scr_docs(struct ui *u)
 		ui_putf(1, 1, COLS - 2, A_BOLD, "%s: %s   (%zu)", _("Showing"),
 		    filter < 0 ? _("all classifications") :
 		    ui_class_name(classes[filter]), n);
-		ui_putf(2, 1, COLS - 2, A_UNDERLINE, "%-22.22s %-16s %-12s %s",
-		    _("Classification"), _("Created"), _("Author"), _("Title"));
+		{
+			const char *c[] = { _("Classification"), _("Created"),
+			    _("Author"), _("Title") };
+
+			ui_cells(2, 1, A_UNDERLINE, doc_w, c, 4);
+		}
 		for (i = 0; i < (size_t)rows && top + i < n; i++) {
 			const struct uirec *d = v[top + i];
-			char line[1024];
+			const char *c[4];
 
 			uitext_time(uirec_num(d, F_CREATED, 0), when,
 			    sizeof(when));
-			snprintf(line, sizeof(line), "%s", ui_class_name(
-			    uirec_get(d, F_CLASS)));
-			ui_put(3 + (int)i, 1, line, 22, 1, top + i == sel ?
-			    A_REVERSE : A_NORMAL);
-			ui_putf(3 + (int)i, 24, COLS - 25, top + i == sel ?
-			    A_REVERSE : A_NORMAL, "%-16s %-12.12s %s", when,
-			    uirec_get(d, F_AUTHOR), uirec_has(d, F_TITLE) ?
-			    uirec_get(d, F_TITLE) : uirec_get(d, F_STATE));
+			c[0] = ui_class_name(uirec_get(d, F_CLASS));
+			c[1] = when;
+			c[2] = uirec_get(d, F_AUTHOR);
+			c[3] = uirec_has(d, F_TITLE) ? uirec_get(d, F_TITLE) :
+			    uirec_get(d, F_STATE);
+			ui_cells(3 + (int)i, 1, top + i == sel ?
+			    (int)A_REVERSE : (int)A_NORMAL, doc_w, c, 4);
 		}
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)
@@ -411,7 +455,8 @@ scr_usb(struct ui *u)
 		if (reload) {
 			uilist_clear(&l);
 			ud_start(u, MSG_USB_LIST);
-			if (ud_list(u, &l, NULL) != 0)
+			if (ud_list(u, &l, NULL) != 0 &&
+			    u->note[0] == '\0')
 				ui_note_err(u, _("USB devices"));
 			reload = 0;
 			if (sel >= l.n)
@@ -419,18 +464,24 @@ scr_usb(struct ui *u)
 		}
 		rows = ui_frame(u, _("USB devices"), hints(_("g register  "
 		    "r refresh"))) - 1;
-		ui_putf(1, 1, COLS - 2, A_UNDERLINE, "%-8s %-9s %-10s %-22s %s",
-		    _("Port"), _("ID"), _("Decision"), _("Reason"),
-		    _("Name / serial"));
+		{
+			const char *c[] = { _("Port"), _("ID"), _("Decision"),
+			    _("Reason"), _("Name / serial") };
+
+			ui_cells(1, 1, A_UNDERLINE, usb_w, c, 5);
+		}
 		for (i = 0; i < (size_t)rows && top + i < l.n; i++) {
 			const struct uirec *d = &l.v[top + i];
-
-			ui_putf(2 + (int)i, 1, COLS - 2, top + i == sel ?
-			    A_REVERSE : A_NORMAL, "%-8s %-9s %-10s %-22s %s / %s",
-			    uirec_get(d, F_PORT), uirec_get(d, F_DEVID),
+			char name[1024];
+			const char *c[] = { uirec_get(d, F_PORT),
+			    uirec_get(d, F_DEVID),
 			    ui_target_name(uirec_get(d, F_TARGET)),
-			    uirec_get(d, F_REASON), uirec_get(d, F_NAME),
-			    uirec_get(d, F_SERIAL));
+			    uirec_get(d, F_REASON), name };
+
+			snprintf(name, sizeof(name), "%s / %s",
+			    uirec_get(d, F_NAME), uirec_get(d, F_SERIAL));
+			ui_cells(2 + (int)i, 1, top + i == sel ?
+			    (int)A_REVERSE : (int)A_NORMAL, usb_w, c, 5);
 		}
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)
@@ -452,6 +503,7 @@ scr_usb(struct ui *u)
 
 /* ---- accounts ---- */
 
+static const int acct_w[] = { 12, 22, 18, 16, 0 };
 static const char *const role_sets[] = { "drafter", "supervisor",
     "it-officer", "supervisor,it-officer", "technician", "inspector" };
 
@@ -551,7 +603,8 @@ scr_accounts(struct ui *u)
 		if (reload) {
 			uilist_clear(&l);
 			ud_start(u, MSG_ACCOUNT_LIST);
-			if (ud_list(u, &l, NULL) != 0)
+			if (ud_list(u, &l, NULL) != 0 &&
+			    u->note[0] == '\0')
 				ui_note_err(u, _("Accounts"));
 			reload = 0;
 			if (sel >= l.n)
@@ -559,20 +612,24 @@ scr_accounts(struct ui *u)
 		}
 		rows = ui_frame(u, _("Accounts"), hints(_("a add  u unlock  "
 		    "s reset password  x disable  r refresh"))) - 1;
-		ui_putf(1, 1, COLS - 2, A_UNDERLINE, "%-12s %-22s %-18s %-16s %s",
-		    _("Account"), _("Full name"), _("Roles"), _("Last login"),
-		    _("State"));
+		{
+			const char *c[] = { _("Account"), _("Full name"),
+			    _("Roles"), _("Last login"), _("State") };
+
+			ui_cells(1, 1, A_UNDERLINE, acct_w, c, 5);
+		}
 		for (i = 0; i < (size_t)rows && top + i < l.n; i++) {
 			const struct uirec *a = &l.v[top + i];
+			const char *c[] = { uirec_get(a, F_USER),
+			    uirec_get(a, F_FULLNAME), uirec_get(a, F_ROLES),
+			    when, uirec_get(a, F_FLAGS) };
 
 			uitext_time(uirec_num(a, F_LASTLOGIN, 0), when,
 			    sizeof(when));
-			ui_putf(2 + (int)i, 1, COLS - 2, top + i == sel ?
-			    A_REVERSE : A_NORMAL,
-			    "%-12.12s %-22.22s %-18.18s %-16s %s",
-			    uirec_get(a, F_USER), uirec_get(a, F_FULLNAME),
-			    uirec_get(a, F_ROLES), uirec_num(a, F_LASTLOGIN,
-			    0) == 0 ? "-" : when, uirec_get(a, F_FLAGS));
+			if (uirec_num(a, F_LASTLOGIN, 0) == 0)
+				snprintf(when, sizeof(when), "-");
+			ui_cells(2 + (int)i, 1, top + i == sel ?
+			    (int)A_REVERSE : (int)A_NORMAL, acct_w, c, 5);
 		}
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)
@@ -598,6 +655,7 @@ scr_accounts(struct ui *u)
 
 /* ---- incidents ---- */
 
+static const int inc_w[] = { 5, 16, 11, 9, 0 };
 static const char *const levels[] = { "thap", "trung-binh", "cao",
     "khan-cap" };
 
@@ -645,7 +703,8 @@ scr_incidents(struct ui *u)
 		if (reload) {
 			uilist_clear(&l);
 			ud_start(u, MSG_INCIDENT_LIST);
-			if (ud_list(u, &l, NULL) != 0)
+			if (ud_list(u, &l, NULL) != 0 &&
+			    u->note[0] == '\0')
 				ui_note_err(u, _("Incidents"));
 			reload = 0;
 			if (sel >= l.n)
@@ -653,21 +712,25 @@ scr_incidents(struct ui *u)
 		}
 		rows = ui_frame(u, _("Incidents"), hints(_("n report  "
 		    "r refresh"))) - 1;
-		ui_putf(1, 1, COLS - 2, A_UNDERLINE, "%-5s %-16s %-11s %-9s %s",
-		    "#", _("Opened"), _("Level"), _("State"), _("Summary"));
+		{
+			const char *c[] = { "#", _("Opened"), _("Level"),
+			    _("State"), _("Summary") };
+
+			ui_cells(1, 1, A_UNDERLINE, inc_w, c, 5);
+		}
 		for (i = 0; i < (size_t)rows && top + i < l.n; i++) {
 			const struct uirec *r = &l.v[top + i];
 			const char *lv = uirec_get(r, F_LEVEL);
+			const char *c[] = { uirec_get(r, F_SEQ), when,
+			    ui_level_name(lv), uirec_get(r, F_STATE),
+			    uirec_get(r, F_MESSAGE) };
 
 			uitext_time(uirec_num(r, F_CREATED, 0), when,
 			    sizeof(when));
-			ui_putf(2 + (int)i, 1, COLS - 2, top + i == sel ?
+			ui_cells(2 + (int)i, 1, top + i == sel ?
 			    (int)A_REVERSE : (strcmp(lv, "khan-cap") == 0 ||
 			    strcmp(lv, "cao") == 0 ? ui_attr_bad(u) :
-			    (int)A_NORMAL),
-			    "%-5s %-16s %-11s %-9s %s", uirec_get(r, F_SEQ),
-			    when, ui_level_name(lv), uirec_get(r, F_STATE),
-			    uirec_get(r, F_MESSAGE));
+			    (int)A_NORMAL), inc_w, c, 5);
 		}
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)

@@ -8,6 +8,7 @@
 #define MATKIOSK_UI_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 #include <wchar.h>
@@ -48,8 +49,8 @@ struct ui {
 };
 
 /* The navigation keys of a session (ui_nav), as a hint bar. */
-#define UI_NAV_HINTS	"F1 Home F2 Docs F3 USB F4 Users F5 Log " \
-			"F6 Incid. F7 Passwd F8 Lang F9 Lock F10 Out"
+#define UI_NAV_HINTS	N_("F1 Home F2 Docs F3 USB F4 Users F5 Log " \
+			"F6 Incid. F7 Passwd F8 Lang F9 Lock F10 Out")
 
 /* ---- keys (uidraw.c) ---- */
 enum uikey_type {
@@ -59,15 +60,19 @@ enum uikey_type {
 	UK_CLEARED,	/* the lockdown was cleared */
 	UK_IDLE,	/* idle for the idle-lock time */
 	UK_TICK,	/* a second went by */
-	UK_REDRAW	/* resize or language switch */
+	UK_REDRAW,	/* the terminal was resized */
+	UK_LANG		/* the language was switched (F8) */
 };
 struct uikey {
 	enum uikey_type	type;
 	wint_t		ch;
 };
 /* Waits for a key or an event, at most a second. Ctrl-C, Ctrl-Z and
- * Ctrl-\ are swallowed; F8 switches the language (UK_REDRAW). */
+ * Ctrl-\ are swallowed; F8 switches the language (UK_LANG). After
+ * SIGTERM or SIGHUP (ui_stop_requested), or when the terminal hangs up,
+ * the console exits here, the terminal restored (atexit). */
 struct uikey ui_key(struct ui *u);
+extern volatile sig_atomic_t ui_stop_requested;
 /* The screen for an event key (UK_LOCKDOWN, UK_IDLE), else SCR_SAME. */
 enum scr ui_event_screen(struct ui *u, const struct uikey *k);
 /* The screen for a navigation key (F1-F10) of a logged-in person, else
@@ -84,6 +89,11 @@ int ui_frame(struct ui *u, const char *title, const char *hints);
 void ui_put(int y, int x, const char *s, int cols, int pad, int attr);
 void ui_putf(int y, int x, int cols, int attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* A row of n cells at x, each cut or padded to its width in columns (not
+ * bytes: Vietnamese names line up), one space apart; the last cell takes
+ * the rest of the line. The whole row gets attr. */
+void ui_cells(int y, int x, int attr, const int *w, const char *const *cell,
+    int n);
 /* Word-wrapped text from row y; returns the next free row. */
 int ui_wrap(int y, int x, int cols, int maxy, const char *s, int attr);
 void ui_note(struct ui *u, int bad, const char *fmt, ...)
@@ -107,7 +117,7 @@ struct uifield {
 	int			 nchoices;
 	int			 choice;
 };
-enum { FORM_CLEARED = -3, FORM_LOCKDOWN = -2, FORM_IDLE = -1, FORM_CANCEL = 0, FORM_OK = 1 };
+enum { FORM_AGAIN = -4, FORM_CLEARED = -3, FORM_LOCKDOWN = -2, FORM_IDLE = -1, FORM_CANCEL = 0, FORM_OK = 1 };
 int ui_form(struct ui *u, const char *title, const char *intro,
     struct uifield *f, int n);
 /* Enter: 1, Esc: 0, or FORM_LOCKDOWN/FORM_IDLE. */

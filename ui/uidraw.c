@@ -22,6 +22,8 @@
 
 enum { P_TITLE = 1, P_BAD, P_GOOD, P_ALARM };
 
+volatile sig_atomic_t ui_stop_requested;
+
 void
 ui_start(struct ui *u)
 {
@@ -100,6 +102,22 @@ ui_putf(int y, int x, int cols, int attr, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	ui_put(y, x, buf, cols, 0, attr);
+}
+
+void
+ui_cells(int y, int x, int attr, const int *w, const char *const *cell,
+    int n)
+{
+	int i, cx = x;
+
+	ui_put(y, x, "", COLS - x - 1, 1, attr);
+	for (i = 0; i < n && cx < COLS - 1; i++) {
+		int cw = i == n - 1 || cx + w[i] > COLS - 1 ? COLS - 1 - cx :
+		    w[i];
+
+		ui_put(y, cx, cell[i], cw, 0, attr);
+		cx += cw + 1;
+	}
 }
 
 int
@@ -224,6 +242,8 @@ watch_event(struct ui *u)
 		    f != NULL ? f->len : 0, msg, sizeof(msg));
 		snprintf(u->lockdown_reason, sizeof(u->lockdown_reason),
 		    "%s", msg);
+		if (!u->lockdown)
+			u->note[0] = '\0';
 		u->lockdown = 1;
 		k.type = UK_LOCKDOWN;
 	} else if (u->lockdown) {
@@ -254,6 +274,9 @@ ui_key(struct ui *u)
 		return k;
 	}
 	r = poll(pfd, (nfds_t)n, 1000);
+	if (ui_stop_requested || (r > 0 && (pfd[0].revents &
+	    (POLLHUP | POLLERR | POLLNVAL))))
+		exit(0);
 	if (r < 0 && errno != EINTR)
 		return k;
 	if (n == 2 && r > 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
@@ -272,7 +295,7 @@ ui_key(struct ui *u)
 		else if (k.ch == KEY_F(8)) {
 			uilang_set(strcmp(uilang_get(), "vi") == 0 ?
 			    "en" : "vi");
-			k.type = UK_REDRAW;
+			k.type = UK_LANG;
 		}
 		return k;
 	}
@@ -398,7 +421,14 @@ draw_form(struct ui *u, const char *title, const char *intro,
 
 	ui_frame(u, title, _("Tab/↑↓ field  ←→ choice  Enter OK  Esc cancel  "
 	    "F8 language"));
-	y = ui_wrap(2, 2, COLS - 4, LINES - 4, intro, A_NORMAL) + 1;
+	y = 2;
+	if (u->lockdown) {
+		ui_put(1, 0, "", COLS, 1, ui_attr_alarm(u));
+		ui_put(1, 2, _("LOCKDOWN — the machine is locked"), COLS - 4,
+		    0, ui_attr_alarm(u));
+		y = 3;
+	}
+	y = ui_wrap(y, 2, COLS - 4, LINES - 4, intro, A_NORMAL) + 1;
 	for (i = 0; i < n; i++)
 		if ((w = (int)uitext_width(f[i].label)) > lw)
 			lw = w;
@@ -439,6 +469,9 @@ ui_form(struct ui *u, const char *title, const char *intro,
 			return FORM_IDLE;
 		if (k.type == UK_CLEARED)
 			return FORM_CLEARED;
+		/* The labels were translated when the form was made. */
+		if (k.type == UK_LANG)
+			return FORM_AGAIN;
 		if (k.type == UK_CHAR) {
 			if (k.ch == 27)
 				return FORM_CANCEL;
@@ -586,7 +619,7 @@ ui_view(struct ui *u, const char *title, const char *const *lines,
 		k = ui_key(u);
 		if ((s = ui_event_screen(u, &k)) != SCR_SAME)
 			break;
-		if (k.type == UK_REDRAW)
+		if (k.type == UK_REDRAW || k.type == UK_LANG)
 			relayout = 1;
 		if (k.type == UK_CHAR && (k.ch == 27 || k.ch == 'q'))
 			break;

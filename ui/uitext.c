@@ -104,7 +104,17 @@ uitext_wrap(const char *s, size_t cols, size_t *linelen)
 void
 uitext_safe(const void *p, size_t n, char *out, size_t outlen)
 {
-	int r = mktext_escape(p, n, out, outlen);
+	int r;
+
+	/* Clean text is shown as it is: the daemon escapes device strings
+	 * and log fields already, and escaping them again would show
+	 * "\\x1b" for "\x1b". */
+	if (mktext_is_clean(p, n) && n < outlen) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return;
+	}
+	r = mktext_escape(p, n, out, outlen);
 
 	/* MK_ERR_TOO_LARGE leaves a cut but safe string. */
 	if (r != 0 && r != MK_ERR_TOO_LARGE)

@@ -37,7 +37,9 @@ size_t uitext_fit(const char *s, size_t cols, int pad, char *out,
 size_t uitext_wrap(const char *s, size_t cols, size_t *linelen);
 
 /* Hostile bytes (device strings, titles, document text) made safe for a
- * terminal: mktext_escape, cut at a character boundary if out is small. */
+ * terminal: kept if clean (valid UTF-8 without control or bidi
+ * characters, mktext_is_clean), else mktext_escape; cut at a character
+ * boundary if out is small. */
 void uitext_safe(const void *p, size_t n, char *out, size_t outlen);
 
 /* From a daemon's refusal "... locked ... until 2026-12-06 17:40 UTC, ...",

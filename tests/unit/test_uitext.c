@@ -104,6 +104,12 @@ test_safe(void **state)
 	for (p = out; *p != '\0'; p++)
 		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 	assert_string_equal(out, "\\x1b]0;owned\\x07\\x1b[2J");
+	/* Clean text, already escaped by the daemon, is kept as it is. */
+	uitext_safe("Keyboard\\x1b]0;owned", 20, out, sizeof(out));
+	assert_string_equal(out, "Keyboard\\x1b]0;owned");
+	/* Bidi overrides are not clean. */
+	uitext_safe("a" "\xe2\x80\xae" "b", 5, out, sizeof(out));
+	assert_null(strstr(out, "\xe2\x80\xae"));
 	/* A buffer too small gives a cut, still safe string. */
 	uitext_safe("\x1b\x1b\x1b\x1b", 4, out, 6);
 	assert_true(strlen(out) < 6);
