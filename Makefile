@@ -202,7 +202,8 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.
 bench: $(call DEPS_STAMP,bench)
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
 	    $(BUILD)/bench_airgap $(BUILD)/bench_usb $(BUILD)/bench_logq \
-	    $(BUILD)/tests/tools/usbbed $(BUILD)/tests/tools/loggen
+	    $(BUILD)/tests/tools/usbbed $(BUILD)/tests/tools/loggen \
+	    $(BUILD)/tests/tools/ptytime
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)
