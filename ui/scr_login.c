@@ -254,6 +254,9 @@ scr_lockdown(struct ui *u)
 	ud_start(u, MSG_LOCKDOWN_CLEAR);
 	if (ud_call(u, NULL) != 0) {
 		ui_note_err(u, _("The lockdown stays"));
+		/* The supervisor's session does not outlive the attempt. */
+		ud_start(u, MSG_LOGOUT);
+		(void)ud_call(u, NULL);
 		u->logged_in = 0;
 		return u->lost ? SCR_RECONNECT : SCR_LOCKDOWN;
 	}

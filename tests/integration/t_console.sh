@@ -17,6 +17,7 @@ NEWPW='Moi#Khau2026y'
 trap 'console_cleanup' EXIT
 
 console_cleanup() {
+	con_stop
 	"${TM[@]}" kill-server 2>/dev/null
 	chmod 700 "$T" 2>/dev/null
 	cleanup
@@ -37,6 +38,7 @@ BED=(env TMPDIR="$T" LD_PRELOAD=libumockdev-preload.so.0
 con_start() {
 	local w=$1 h=$2
 	shift 2
+	con_stop
 	"${TM[@]}" kill-server 2>/dev/null
 	rm -f "$T/stty.before" "$T/stty.after"
 	"${TM[@]}" new-session -d -s "$PANE" -x "$w" -y "$h" \
@@ -73,6 +75,20 @@ only_rows_with() {
 	local all
 	all=$(screen_grep -cE '^ [0-9]+ ')
 	[ "$all" -gt 0 ] && [ "$all" -eq "$(screen_grep -cE "^ [0-9]+ .*$1")" ]
+}
+# Ends a running console with SIGTERM before its terminal goes: a console
+# whose pty vanishes exits on the hangup, but LeakSanitizer's exit check
+# can then hang in a process with no terminal.
+con_stop() {
+	local pid i
+	pid=$(con_pid)
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
 }
 con_pid() { pgrep -f "^$BIN/matkiosk -c $T/conf" | head -1; }
 title_of_pane() { "${TM[@]}" display -p -t "$PANE" '#{pane_title}'; }
