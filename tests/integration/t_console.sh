@@ -10,6 +10,8 @@
 # screen (tmux capture-pane) or the daemon's state.
 . "$(dirname "$0")/lib.sh"
 DATA=$(cd "$(dirname "$0")/../data/usb" && pwd)
+# The tmux server's socket lives under $T, and goes with it.
+export TMUX_TMPDIR=$T
 TM=(tmux -L "mk-con-$$")
 PANE=con
 TEMP='Tam#Thoi2026x'
