@@ -128,6 +128,41 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 
+# The console (ui/): ncursesw and common/ only; it holds no key and never
+# links crypto/ or the daemon library. Its pure parts (text width and
+# wrapping, escaping of replies, log paging) are libmkui, unit-tested by
+# tests/unit/test_ui*.c. The Vietnamese catalogue is compiled beside the
+# programs, where the console looks for it (BUILD/locale).
+NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+UI_LIB_SRCS := ui/uitext.c ui/uirec.c ui/uipage.c
+UI_SRCS := $(filter-out $(UI_LIB_SRCS),$(wildcard ui/*.c))
+LIBUI := $(BUILD)/libmkui.a
+CONSOLE := $(BUILD)/matkiosk
+CONSOLE_MO := $(BUILD)/locale/vi/LC_MESSAGES/matkiosk.mo
+$(LIBUI): $(call obj,$(UI_LIB_SRCS))
+$(call obj,$(UI_SRCS)): ALL_CFLAGS += $(NCURSES_CFLAGS)
+all: $(CONSOLE) $(CONSOLE_MO)
+$(CONSOLE): $(call obj,$(UI_SRCS)) $(LIBUI) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS)
+ifeq ($(MODE),release)
+	$(Q)ln -sf release/matkiosk build/matkiosk
+endif
+$(CONSOLE_MO): po/vi.po
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $@")
+	$(Q)msgfmt --check -o $@ $<
+$(BUILD)/tests/test_ui%: $(call obj,tests/unit/test_ui%.c) $(LIBUI) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+# po/matkiosk.pot from the sources (run by hand, then msgmerge po/vi.po).
+.PHONY: pot
+pot:
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -o po/matkiosk.pot \
+	    --package-name=matkiosk $(sort $(wildcard ui/*.c ui/*.h))
+
 $(BUILD)/tests/tools/%: $(call obj,tests/tools/%.c) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -161,7 +196,8 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(GCRYPT_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror
 # common/qrtext.c needs libqrencode, which no fuzz target uses.
-FUZZ_LIB_SRCS := $(filter-out common/qrtext.c,$(COMMON_SRCS)) $(CRYPTO_SRCS) $(wildcard usbguard/*.c)
+FUZZ_LIB_SRCS := $(filter-out common/qrtext.c,$(COMMON_SRCS)) $(CRYPTO_SRCS) $(wildcard usbguard/*.c) \
+	$(UI_LIB_SRCS)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)
@@ -177,7 +213,7 @@ bench: $(call DEPS_STAMP,bench)
 	$(Q)$(MAKE) --no-print-directory MODE=release all $(BUILD)/bench_crypto \
 	    $(BUILD)/bench_airgap $(BUILD)/bench_usb $(BUILD)/bench_logq \
 	    $(BUILD)/tests/tools/usbbed $(BUILD)/tests/tools/loggen \
-	    $(BUILD)/bench_export
+	    $(BUILD)/bench_export $(BUILD)/tests/tools/ptytime
 	$(Q)tests/bench/run build/release
 
 $(BUILD)/bench_crypto: $(call obj,tests/bench/bench_crypto.c) $(LIBCRYPTO) $(LIBCOMMON)

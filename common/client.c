@@ -159,3 +159,9 @@ mkclient_auth(struct mkclient *c, const char *user, const char *password,
 	}
 	return expect_ok(c, &m, msg, msglen);
 }
+
+int
+mkclient_fd(const struct mkclient *c)
+{
+	return c->fd;
+}

@@ -43,6 +43,12 @@ check_name(const char *v)
 	return mktext_valid_name(v);
 }
 
+static int
+check_language(const char *v)
+{
+	return strcmp(v, "vi") == 0 || strcmp(v, "en") == 0;
+}
+
 #define KEY(sec, k, field, chk) \
 	{ sec, k, offsetof(struct mkconf, field), \
 	  sizeof(((struct mkconf *)0)->field), chk }
@@ -53,6 +59,7 @@ static const struct conf_key keys[] = {
 	KEY("paths", "work", work, check_abs_path),
 	KEY("paths", "usb_rules", usb_rules, check_abs_path),
 	KEY("daemon", "client_group", client_group, check_name),
+	KEY("console", "language", language, check_language),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -95,6 +102,7 @@ mkconf_defaults(struct mkconf *c)
 	snprintf(c->work, sizeof(c->work), "/run/matkiosk/work");
 	snprintf(c->usb_rules, sizeof(c->usb_rules), "/etc/matkiosk/usb.rules");
 	snprintf(c->client_group, sizeof(c->client_group), "matkiosk");
+	snprintf(c->language, sizeof(c->language), "vi");
 	c->password_min_length = 8;
 	c->password_max_age_days = 90;
 	c->password_history = 5;

@@ -31,6 +31,8 @@ struct mkconf {
 	unsigned	idle_lock_minutes;	/* 1..10, Article 8.7 */
 	/* [backup] */
 	unsigned	backup_interval_days;	/* 1..365, Article 10 */
+	/* [console] */
+	char	language[4];			/* "vi" (default) or "en" */
 };
 
 /* Fills in the fixed defaults of DESIGN.md. */

@@ -79,6 +79,26 @@ test_policy(void **state)
 	assert_int_equal(c.idle_lock_minutes, 10);
 }
 
+/* [console] language: the console's language, Vietnamese by default. */
+static void
+test_console_language(void **state)
+{
+	static const char en[] = "[console]\nlanguage = en\n";
+	static const char fr[] = "[console]\nlanguage = fr\n";
+	char path[64], err[512];
+	struct mkconf c;
+
+	(void)state;
+	mkconf_defaults(&c);
+	assert_string_equal(c.language, "vi");
+	assert_int_equal(load_text(en, strlen(en), &c, err, sizeof(err),
+	    path), 0);
+	assert_string_equal(c.language, "en");
+	assert_int_equal(load_text(fr, strlen(fr), &c, err, sizeof(err),
+	    path), MK_ERR_CONFIG);
+	assert_non_null(strstr(err, ":2:"));
+}
+
 static void
 test_defaults(void **state)
 {
@@ -329,6 +349,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_console_language),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_partial_and_empty),
 		cmocka_unit_test(test_errors_name_file_and_line),

@@ -1,0 +1,177 @@
+/*
+ * The console matkiosk: shared state of its screens, the terminal
+ * helpers (uidraw.c), the daemon requests (uidaemon.c) and the screens
+ * (scr_*.c). The console holds no key and writes no state: every action
+ * is a request to matkioskd (docs/protocol.md).
+ */
+#ifndef MATKIOSK_UI_H
+#define MATKIOSK_UI_H
+
+#include <stddef.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "common/conf.h"
+#include "uirec.h"
+
+enum scr {
+	SCR_WIZARD, SCR_LOGIN, SCR_HOME, SCR_DOCS, SCR_USB, SCR_ACCOUNTS,
+	SCR_LOG, SCR_INCIDENTS, SCR_PASSWD, SCR_LOCK, SCR_LOCKDOWN,
+	SCR_RECONNECT, SCR_QUIT, SCR_SAME
+};
+
+struct mkclient;
+
+struct ui {
+	struct mkconf	 conf;
+	struct mkclient	*c;		/* requests */
+	struct mkclient	*watch;		/* pushed state changes */
+	int		 allow_exit;	/* -x: F10 on the login screen quits */
+	int		 logged_in;
+	char		 user[64];
+	char		 roles[128];
+	int		 lockdown;
+	char		 lockdown_reason[1024];
+	int		 lost;		/* the daemon connection failed */
+	time_t		 last_key;
+	unsigned	 idle_min;
+	int		 color;
+	/* The last refusal: its code and the daemon's reason (escaped). */
+	int		 err;
+	char		 errmsg[1024];
+	/* The message line under the screen. */
+	char		 note[1024];
+	int		 note_bad;
+	/* Passed from the login screen to the password screen. */
+	char		 pw_reason[256];
+};
+
+/* The navigation keys of a session (ui_nav), as a hint bar. */
+#define UI_NAV_HINTS	N_("F1 Home F2 Docs F3 USB F4 Users F5 Log " \
+			"F6 Incid. F7 Passwd F8 Lang F9 Lock F10 Out")
+
+/* ---- keys (uidraw.c) ---- */
+enum uikey_type {
+	UK_CHAR,	/* ch: a character */
+	UK_FUNC,	/* ch: a KEY_* code */
+	UK_LOCKDOWN,	/* the daemon announced a lockdown */
+	UK_CLEARED,	/* the lockdown was cleared */
+	UK_IDLE,	/* idle for the idle-lock time */
+	UK_TICK,	/* a second went by */
+	UK_REDRAW,	/* the terminal was resized */
+	UK_LANG		/* the language was switched (F8) */
+};
+struct uikey {
+	enum uikey_type	type;
+	wint_t		ch;
+};
+/* Waits for a key or an event, at most a second. Ctrl-C, Ctrl-Z and
+ * Ctrl-\ are swallowed; F8 switches the language (UK_LANG). After
+ * SIGTERM or SIGHUP (ui_stop_requested), or when the terminal hangs up,
+ * the console exits here, the terminal restored (atexit). */
+struct uikey ui_key(struct ui *u);
+extern volatile sig_atomic_t ui_stop_requested;
+/* The screen for an event key (UK_LOCKDOWN, UK_IDLE), else SCR_SAME. */
+enum scr ui_event_screen(struct ui *u, const struct uikey *k);
+/* The screen for a navigation key (F1-F10) of a logged-in person, else
+ * SCR_SAME. */
+enum scr ui_nav(struct ui *u, const struct uikey *k);
+
+/* ---- drawing (uidraw.c) ---- */
+void ui_start(struct ui *u);
+void ui_stop(void);
+/* Clears and draws the title line, the message line and the key hints;
+ * returns the rows between them (from row 1). */
+int ui_frame(struct ui *u, const char *title, const char *hints);
+/* Text at (y, x), cut to cols columns (padded when pad). */
+void ui_put(int y, int x, const char *s, int cols, int pad, int attr);
+void ui_putf(int y, int x, int cols, int attr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A row of n cells at x, each cut or padded to its width in columns (not
+ * bytes: Vietnamese names line up), one space apart; the last cell takes
+ * the rest of the line. The whole row gets attr. */
+void ui_cells(int y, int x, int attr, const int *w, const char *const *cell,
+    int n);
+/* Word-wrapped text from row y; returns the next free row. */
+int ui_wrap(int y, int x, int cols, int maxy, const char *s, int attr);
+void ui_note(struct ui *u, int bad, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The last refusal (u->err, u->errmsg) as a note in the language. */
+void ui_note_err(struct ui *u, const char *what);
+int ui_attr_bad(struct ui *u);
+int ui_attr_good(struct ui *u);
+int ui_attr_title(struct ui *u);
+int ui_attr_alarm(struct ui *u);
+
+/* A form: fields edited in turn (Tab/arrows), Enter on the last submits,
+ * Esc cancels. */
+struct uifield {
+	const char		*label;		/* translated */
+	char			*buf;		/* UTF-8, edited in place */
+	size_t			 size;
+	int			 secret;
+	const char *const	*choices;	/* a fixed set (Left/Right) */
+	const char *const	*shown;		/* translated names of choices */
+	int			 nchoices;
+	int			 choice;
+};
+enum { FORM_AGAIN = -4, FORM_CLEARED = -3, FORM_LOCKDOWN = -2, FORM_IDLE = -1, FORM_CANCEL = 0, FORM_OK = 1 };
+int ui_form(struct ui *u, const char *title, const char *intro,
+    struct uifield *f, int n);
+/* Enter: 1, Esc: 0, or FORM_LOCKDOWN/FORM_IDLE. */
+int ui_confirm(struct ui *u, const char *title, const char *question);
+/* The screen after an interrupted form. */
+enum scr ui_form_exit(struct ui *u, int r);
+/* A scrollable, wrapped view of lines (already escaped); Esc leaves. */
+enum scr ui_view(struct ui *u, const char *title, const char *const *lines,
+    size_t n);
+/* List navigation: moves *sel (and *top) for an arrow or page key; 1 if
+ * the key was one. */
+int ui_list_key(const struct uikey *k, size_t n, int rows, size_t *sel,
+    size_t *top);
+
+/* Names shown for daemon tokens. */
+const char *ui_class_name(const char *token);
+const char *ui_level_name(const char *token);
+const char *ui_target_name(const char *token);
+int ui_has_role(const struct ui *u, const char *role);
+
+/* ---- daemon requests (uidaemon.c) ---- */
+int ud_connect(struct ui *u);
+void ud_disconnect(struct ui *u);
+/* Starts a request; add fields; then ud_call or ud_list. */
+void ud_start(struct ui *u, unsigned type);
+void ud_add(struct ui *u, unsigned tag, const char *s);
+void ud_add_u64(struct ui *u, unsigned tag, uint64_t v);
+/* Sends and waits for OK (ok filled if not NULL) or ERR (u->err,
+ * u->errmsg). Returns 0 or the error code. */
+int ud_call(struct ui *u, struct uirec *ok);
+/* As ud_call, collecting the ENTRY frames before the OK. */
+int ud_list(struct ui *u, struct uilist *l, struct uirec *ok);
+/* STATUS as a list of KEY/VALUE records; val of key into out. */
+int ud_status(struct ui *u, struct uilist *l);
+const char *ud_status_get(const struct uilist *l, const char *key);
+/* DOC_IMPORT of a local file. */
+int ud_import(struct ui *u, const char *path, const char *cls,
+    const char *title, char *id, size_t idlen);
+/* DOC_CAT into *out (at most max bytes kept; *cut set if there was
+ * more). The caller wipes and frees *out. */
+int ud_cat(struct ui *u, const char *id, size_t max, char **out,
+    size_t *len, int *cut);
+
+/* ---- screens ---- */
+enum scr scr_wizard(struct ui *u);
+enum scr scr_login(struct ui *u);
+enum scr scr_lock(struct ui *u);
+enum scr scr_lockdown(struct ui *u);
+enum scr scr_passwd(struct ui *u);
+enum scr scr_home(struct ui *u);
+enum scr scr_docs(struct ui *u);
+enum scr scr_usb(struct ui *u);
+enum scr scr_accounts(struct ui *u);
+enum scr scr_incidents(struct ui *u);
+enum scr scr_log(struct ui *u);
+
+#endif /* MATKIOSK_UI_H */
