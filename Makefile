@@ -29,6 +29,9 @@ UDEV_CFLAGS := $(shell pkg-config --cflags libudev 2>/dev/null)
 UDEV_LIBS := $(shell pkg-config --libs libudev 2>/dev/null || echo -ludev)
 UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
 UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+# Printing (kiosk/printmark.c, kiosk/cupsq.c): libcups, poppler-glib, cairo.
+PRINT_CFLAGS := $(shell pkg-config --cflags poppler-glib cairo 2>/dev/null)
+PRINT_LIBS := $(shell pkg-config --libs poppler-glib cairo 2>/dev/null) -lcups
 
 ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -98,14 +101,16 @@ $(BUILD)/%.a:
 $(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
+$(BUILD)/kiosk/printmark.o: ALL_CFLAGS += $(PRINT_CFLAGS)
+$(BUILD)/matkioskd $(BUILD)/matctl: LINK_PRINT = $(PRINT_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS) $(LINK_PRINT)
 
 $(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS) $(PRINT_LIBS)
 
 $(BUILD)/tests/test_usb%: $(call obj,tests/unit/test_usb%.c) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)

@@ -66,6 +66,10 @@ int h_usb_unregister(struct session *s, const struct mkmsg *m);
 
 int h_log_query(struct session *s, const struct mkmsg *m);
 
+/* Printing and the copy register (kiosk/printops.c). */
+int h_print(struct session *s, const struct mkmsg *m);
+int h_register(struct session *s, const struct mkmsg *m);
+
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);
 int reply_ok(struct session *s);

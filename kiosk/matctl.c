@@ -69,6 +69,8 @@ usage(void)
 	    "  log [--event E] [--level L] [--user U] [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD]\n"
 	    "      [--limit N] [--cursor SEQ] [--newer] [--json]\n"
+	    "  print ID --printer QUEUE [--copies N] [--approver NAME]\n"
+	    "  register [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1382,6 +1384,10 @@ main(int argc, char **argv)
 		r = cmd_decommission(&ctl, argc, argv);
 	else if (strcmp(argv[0], "log") == 0)
 		r = cmd_log(&ctl, argc, argv);
+	else if (strcmp(argv[0], "print") == 0)
+		r = cmd_print(&ctl, argc, argv);
+	else if (strcmp(argv[0], "register") == 0)
+		r = cmd_register(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

@@ -56,4 +56,8 @@ int cmd_restore(struct ctl *ctl, int argc, char **argv);
 int cmd_media(struct ctl *ctl, int argc, char **argv);
 int cmd_decommission(struct ctl *ctl, int argc, char **argv);
 
+/* kiosk/matctl_print.c */
+int cmd_print(struct ctl *ctl, int argc, char **argv);
+int cmd_register(struct ctl *ctl, int argc, char **argv);
+
 #endif /* MATKIOSK_MATCTL_H */

@@ -372,6 +372,10 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_usb_unregister(s, m);
 	case MSG_LOG_QUERY:
 		return h_log_query(s, m);
+	case MSG_PRINT:
+		return h_print(s, m);
+	case MSG_REGISTER:
+		return h_register(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:
