@@ -5,7 +5,7 @@
 set -eu
 
 pkgs_build="gcc make pkg-config libgcrypt20-dev libudev-dev libcups2-dev libpoppler-glib-dev libcairo2-dev fonts-dejavu-core"
-pkgs_check="$pkgs_build libcmocka-dev clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs umockdev libumockdev-dev jq xxd cups-daemon poppler-utils"
+pkgs_check="$pkgs_build libcmocka-dev clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs umockdev libumockdev-dev jq xxd cups-daemon cups-client poppler-utils"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build gnupg age time umockdev libumockdev-dev"
 pkgs_run="$pkgs_build iproute2 util-linux umockdev"

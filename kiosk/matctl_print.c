@@ -189,6 +189,24 @@ struct reg_out {
 	int	count;
 };
 
+/* Printed once the daemon has answered, so that a refusal is not headed
+ * as a register. */
+static void
+reg_head(const struct reg_out *o)
+{
+	char head[256];
+
+	if (o->format == 1) {
+		copyreg_csv_header(head, sizeof(head));
+		printf("%s\r\n", head);
+	} else if (o->format == 2)
+		printf("[");
+	else
+		printf("Sổ quản lý sao, chụp bí mật nhà nước "
+		    "(số, ngày UTC, tài liệu, độ mật, loại, đã làm/số bản, "
+		    "người duyệt, người sao, nơi, kết quả)\n");
+}
+
 static void
 row_text(const struct copyreg_row *w)
 {
@@ -242,6 +260,8 @@ reg_entry(struct ctl *ctl, const struct mkmsg *m, void *arg)
 	(void)ctl;
 	if (row_from(m, &w) != 0)
 		return fail("register", "malformed reply");
+	if (o->count == 0)
+		reg_head(o);
 	if (o->format == 1) {
 		if (copyreg_csv_line(&w, line, sizeof(line)) != 0)
 			return fail("register", "row too long");
@@ -265,7 +285,6 @@ cmd_register(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 } };
 	struct reg_out o = { 0, 0 };
 	uint64_t from = 0, to = 0;
-	char head[256];
 	struct mkbuf *b;
 	int ch, r, has_to = 0;
 
@@ -293,16 +312,9 @@ cmd_register(struct ctl *ctl, int argc, char **argv)
 	    (has_to && (r = mkmsg_add_u64(b, F_TO, to)) != 0) ||
 	    (r = mkclient_send(ctl->c)) != 0)
 		return fail("register", mkerr_str(r));
-	if (o.format == 1) {
-		copyreg_csv_header(head, sizeof(head));
-		printf("%s\r\n", head);
-	} else if (o.format == 2)
-		printf("[");
-	else
-		printf("Sổ quản lý sao, chụp bí mật nhà nước "
-		    "(số, ngày UTC, tài liệu, độ mật, loại, đã làm/số bản, "
-		    "người duyệt, người sao, nơi, kết quả)\n");
 	r = collect(ctl, reg_entry, &o, "register");
+	if (r == 0 && o.count == 0)
+		reg_head(&o);
 	if (o.format == 2 && r == 0)
 		printf("]\n");
 	return r;
