@@ -101,7 +101,7 @@ $(BUILD)/%.a:
 $(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/kiosk/printmark.o: ALL_CFLAGS += $(PRINT_CFLAGS)
+$(BUILD)/kiosk/printpdf.o: ALL_CFLAGS += $(PRINT_CFLAGS)
 $(BUILD)/matkioskd $(BUILD)/matctl: LINK_PRINT = $(PRINT_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
@@ -159,13 +159,16 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(GCRYPT_CFLAGS) \
 	-Wall -Wextra -Werror
 FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CRYPTO_SRCS) $(wildcard usbguard/*.c)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+# Pure kiosk/ modules a target needs besides the libraries.
+$(FUZZ_BUILD)/fuzz_printmark: FUZZ_EXTRA = kiosk/printmark.c kiosk/copyreg.c
+$(FUZZ_BUILD)/fuzz_printmark: kiosk/printmark.c kiosk/copyreg.c
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.h usbguard/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(GCRYPT_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(FUZZ_EXTRA) $(GCRYPT_LIBS)
 
 # The bench's daemon runs in an empty umockdev bed (tests/tools/usbbed),
 # like the tests' daemons, so that it never touches this machine's USB.

@@ -37,11 +37,9 @@ const char *printmark_mime(int kind);
  * 06/12/2026 - tài liệu ID" for copy k. */
 int printmark_lines(const struct printmark *m, uint32_t k, char *l1,
     size_t l1len, char *l2, size_t l2len);
-/* The copies m asks for, marked, appended to out. MK_ERR_FORMAT for a
- * PDF that does not open. */
+/* The copies m asks for of the text p, marked, appended to out. */
 int printmark_text(const uint8_t *p, size_t n, const struct printmark *m,
     struct mkbuf *out);
-int printmark_pdf(const uint8_t *p, size_t n, const struct printmark *m,
-    struct mkbuf *out, uint32_t *pages);
+/* PDF: kiosk/printpdf.h. */
 
 #endif /* MATKIOSK_PRINTMARK_H */

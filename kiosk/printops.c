@@ -32,6 +32,7 @@
 #include "logidx.h"
 #include "logops.h"
 #include "printmark.h"
+#include "printpdf.h"
 #include "printpol.h"
 #include "vault.h"
 
@@ -259,7 +260,7 @@ mark(const struct print_req *p, const struct mkbuf *doc, struct mkbuf *out,
 	if (p->kind == PRINTMARK_TEXT)
 		return printmark_text(mkbuf_ptr(doc), mkbuf_len(doc), &m, out);
 	if (p->kind == PRINTMARK_PDF)
-		return printmark_pdf(mkbuf_ptr(doc), mkbuf_len(doc), &m, out,
+		return printpdf_mark(mkbuf_ptr(doc), mkbuf_len(doc), &m, out,
 		    pages);
 	/* Unmarked, as policy allows: the copies one after another. */
 	for (uint32_t i = 0; i < m.count; i++) {
