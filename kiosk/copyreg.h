@@ -19,7 +19,7 @@
 
 #include "crypto/logrec.h"
 
-#define COPYREG_ROWS_MAX	1000000
+#define COPYREG_ROWS_MAX	100000	/* rows a register holds: about 76 MiB */
 
 struct copyreg_row {
 	uint64_t	number;		/* 1.. in log order, over the whole log */

@@ -519,7 +519,9 @@ h_register(struct session *s, const struct mkmsg *m)
 		return reply_err(s, MK_ERR_ALLOC, NULL);
 	if ((r = read_register(ix, head, &f)) != 0) {
 		copyreg_free(f.reg);
-		return reply_err(s, r, "the log cannot be read");
+		return reply_err(s, r, r == MK_ERR_TOO_LARGE ? "more rows than "
+		    "one answer holds: choose a shorter period (FROM, TO)" :
+		    "the log cannot be read");
 	}
 	for (i = 0, r = 0; i < copyreg_count(f.reg) && r == 0; i++)
 		r = send_row(s, copyreg_row(f.reg, i));
