@@ -14,6 +14,9 @@
 
 struct mkbuf;
 
+#define PRINTMARK_DOC_MAX	(64u << 20)	/* a document to mark */
+#define PRINTMARK_OUT_MAX	(512u << 20)	/* all its marked copies */
+
 #define PRINTMARK_OTHER		0	/* cannot be marked */
 #define PRINTMARK_TEXT		1	/* UTF-8 text */
 #define PRINTMARK_PDF		2

@@ -36,8 +36,8 @@
 #include "printpol.h"
 #include "vault.h"
 
-#define PRINT_DOC_MAX	(64u << 20)	/* plaintext bytes held for a print */
-#define PRINT_OUT_MAX	(512u << 20)	/* marked output, all copies */
+#define PRINT_DOC_MAX	PRINTMARK_DOC_MAX
+#define PRINT_OUT_MAX	PRINTMARK_OUT_MAX
 
 struct print_req {
 	char		 id[VAULT_ID_HEX + 2];
@@ -259,9 +259,10 @@ mark(const struct print_req *p, const struct mkbuf *doc, struct mkbuf *out,
 	*pages = 0;
 	if (p->kind == PRINTMARK_TEXT)
 		return printmark_text(mkbuf_ptr(doc), mkbuf_len(doc), &m, out);
+	/* poppler parses the PDF in a helper that holds nothing. */
 	if (p->kind == PRINTMARK_PDF)
-		return printpdf_mark(mkbuf_ptr(doc), mkbuf_len(doc), &m, out,
-		    pages);
+		return printpdf_mark_isolated(mkbuf_ptr(doc), mkbuf_len(doc),
+		    &m, out);
 	/* Unmarked, as policy allows: the copies one after another. */
 	for (uint32_t i = 0; i < m.count; i++) {
 		int r = mkbuf_put(out, mkbuf_ptr(doc), mkbuf_len(doc));

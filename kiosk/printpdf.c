@@ -3,8 +3,19 @@
  * cairo): each page of the document is drawn by poppler onto a new PDF
  * page of cairo's, in memory, and the marking is drawn over it.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <cairo.h>
 #include <cairo-pdf.h>
@@ -126,4 +137,221 @@ out:
 	if (doc != NULL)
 		g_object_unref(doc);
 	return r;
+}
+
+/* ---- the helper process ---- */
+
+#define HELPER_NOBODY	65534
+#define HELPER_BAD_PDF	3
+
+/* For good: no way back to root (OpenSSH uidswap.c, permanently_set_uid),
+ * no new privileges, no core, no file written. */
+static int
+helper_confine(void)
+{
+	struct rlimit zero = { 0, 0 };
+
+	if (close_range(3, ~0u, 0) != 0)
+		return -1;
+	if (getuid() == 0 || geteuid() == 0) {
+		if (setgroups(0, NULL) != 0 ||
+		    setresgid(HELPER_NOBODY, HELPER_NOBODY, HELPER_NOBODY) != 0 ||
+		    setresuid(HELPER_NOBODY, HELPER_NOBODY, HELPER_NOBODY) != 0)
+			return -1;
+		if (setuid(0) != -1 || seteuid(0) != -1)
+			return -1;
+	}
+	signal(SIGXFSZ, SIG_IGN);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+	    setrlimit(RLIMIT_CORE, &zero) != 0 ||
+	    setrlimit(RLIMIT_FSIZE, &zero) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+helper_args(int argc, char **argv, struct printmark *m)
+{
+	unsigned long v[5];
+	char *end;
+	int i;
+
+	if (argc != 6)
+		return -1;
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < 5; i++) {
+		v[i] = strtoul(argv[i], &end, 10);
+		if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0')
+			return -1;
+	}
+	if (v[1] == 0 || v[1] > 100 || v[2] > 100 || v[0] == 0 ||
+	    v[0] + v[1] - 1 > v[2] || v[4] > 3)
+		return -1;
+	m->first = (uint32_t)v[0];
+	m->count = (uint32_t)v[1];
+	m->total = (uint32_t)v[2];
+	m->when = (int64_t)v[3];
+	m->cls = (int)v[4];
+	return snprintf(m->doc, sizeof(m->doc), "%s", argv[5]) <
+	    (int)sizeof(m->doc) ? 0 : -1;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+printpdf_helper_main(int argc, char **argv)
+{
+	struct mkbuf *in = NULL, *out = NULL;
+	struct printmark m;
+	uint8_t buf[65536];
+	uint32_t pages;
+	ssize_t n;
+	int r = 1;
+
+	if (helper_confine() != 0 || helper_args(argc, argv, &m) != 0)
+		return 1;
+	if ((in = mkbuf_new(PRINTMARK_DOC_MAX)) == NULL ||
+	    (out = mkbuf_new(PRINTMARK_OUT_MAX)) == NULL)
+		goto done;
+	while ((n = read(0, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || mkbuf_put(in, buf, (size_t)n) != 0)
+			goto done;
+	}
+	if (printpdf_mark(mkbuf_ptr(in), mkbuf_len(in), &m, out, &pages) != 0) {
+		r = HELPER_BAD_PDF;
+		goto done;
+	}
+	r = write_all(1, mkbuf_ptr(out), mkbuf_len(out)) == 0 ? 0 : 1;
+done:
+	mk_wipe(buf, sizeof(buf));
+	mkbuf_free(in);
+	mkbuf_free(out);
+	return r;
+}
+
+static int
+spawn_helper(const struct printmark *m, int *to, int *from, pid_t *pid)
+{
+	char a[5][24], doc[sizeof(m->doc)];
+	char *argv[9];
+	posix_spawn_file_actions_t fa;
+	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, r;
+
+	snprintf(a[0], sizeof(a[0]), "%u", m->first);
+	snprintf(a[1], sizeof(a[1]), "%u", m->count);
+	snprintf(a[2], sizeof(a[2]), "%u", m->total);
+	snprintf(a[3], sizeof(a[3]), "%lld", (long long)m->when);
+	snprintf(a[4], sizeof(a[4]), "%d", m->cls);
+	snprintf(doc, sizeof(doc), "%s", m->doc);
+	argv[0] = "matkioskd";
+	argv[1] = PRINTPDF_HELPER_ARG;
+	argv[2] = a[0]; argv[3] = a[1]; argv[4] = a[2]; argv[5] = a[3];
+	argv[6] = a[4]; argv[7] = doc; argv[8] = NULL;
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(outp, O_CLOEXEC) != 0) {
+		r = MK_ERR_SYSTEM;
+		goto fail;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	r = posix_spawn(pid, "/proc/self/exe", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(outp[1]);
+	if (r != 0) {
+		close(in[1]);
+		close(outp[0]);
+		return MK_ERR_SYSTEM;
+	}
+	*to = in[1];
+	*from = outp[0];
+	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+	}
+	return r;
+}
+
+/* Feeds the PDF, then collects the result, within the time limit. The
+ * helper reads all its input before it writes, so one direction at a
+ * time cannot deadlock. */
+static int
+talk(int to, int from, const uint8_t *p, size_t n, struct mkbuf *out)
+{
+	int64_t deadline = PRINTPDF_HELPER_MS;
+	struct pollfd pf;
+	uint8_t buf[65536];
+	size_t off = 0;
+	ssize_t k;
+	int r = 0;
+
+	while (off < n && r == 0) {
+		pf = (struct pollfd){ to, POLLOUT, 0 };
+		if (poll(&pf, 1, (int)deadline) <= 0)
+			r = MK_ERR_TIMEOUT;
+		else if ((k = write(to, p + off, n - off > 65536 ? 65536 :
+		    n - off)) < 0)
+			r = errno == EINTR ? 0 : MK_ERR_FORMAT;
+		else
+			off += (size_t)k;
+	}
+	close(to);
+	while (r == 0) {
+		pf = (struct pollfd){ from, POLLIN, 0 };
+		if (poll(&pf, 1, (int)deadline) <= 0)
+			r = MK_ERR_TIMEOUT;
+		else if ((k = read(from, buf, sizeof(buf))) == 0)
+			break;
+		else if (k < 0)
+			r = errno == EINTR ? 0 : MK_ERR_SYSTEM;
+		else
+			r = mkbuf_put(out, buf, (size_t)k);
+	}
+	mk_wipe(buf, sizeof(buf));
+	close(from);
+	return r;
+}
+
+int
+printpdf_mark_isolated(const uint8_t *p, size_t n,
+    const struct printmark *m, struct mkbuf *out)
+{
+	pid_t pid;
+	int to, from, r, st = 0;
+
+	if ((r = spawn_helper(m, &to, &from, &pid)) != 0)
+		return r;
+	r = talk(to, from, p, n, out);
+	if (r != 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r != 0)
+		return r;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return WIFEXITED(st) && WEXITSTATUS(st) == HELPER_BAD_PDF ?
+		    MK_ERR_FORMAT : MK_ERR_SYSTEM;
+	return 0;
 }

@@ -216,6 +216,41 @@ check "the printed PDF is a PDF with the original page's text" \
 check "... and the marking, in Vietnamese" \
     bash -c "grep -q 'BẢN SAO BÍ MẬT NHÀ NƯỚC - TỐI MẬT' '$T/job-4.txt' && grep -q 'Bản sao số 1/1 - ngày' '$T/job-4.txt'"
 
+# --- the PDF marking helper holds nothing ---
+# The daemon marks PDFs in its own program run again as a helper
+# (--mark-pdf): it must run as nobody, without the daemon's descriptors,
+# and be unable to write any file.
+mkfifo "$T/mark.in"
+# Opened read-write first, so that the helper's open of it does not block.
+exec 7<>"$T/mark.in"
+"$BIN/matkioskd" --mark-pdf 1 1 1 1796560000 2 "$DOC_P" <"$T/mark.in" \
+    2>/dev/null | cat >"$T/mark.out" &
+MARKJOB=$!
+MPID=
+for i in $(seq 200); do
+	MPID=$(pgrep -f -n -- "--mark-pdf 1 1 1 1796560000 2 $DOC_P") &&
+	    grep -q '^Uid:.*65534' "/proc/$MPID/status" 2>/dev/null && break
+	sleep 0.05
+done
+if [ -z "$MPID" ] || [ ! -d "/proc/$MPID" ]; then
+	not_ok "the marking helper is found running"
+else
+	check "the marking helper runs as nobody" \
+	    grep -q "^Uid:[[:space:]]*65534[[:space:]]*65534[[:space:]]*65534" \
+	    "/proc/$MPID/status"
+	check "... with no descriptor but its pipes and stderr" \
+	    bash -c "n=\$(ls /proc/$MPID/fd | wc -l); [ \$n -ge 2 ] && [ \$n -le 3 ]"
+	check "... and may not gain privileges" \
+	    grep -q "^NoNewPrivs:[[:space:]]*1" "/proc/$MPID/status"
+fi
+cat "$DATA/sample.pdf" >&7
+exec 7>&-
+wait "$MARKJOB"
+check "... and marks the PDF it is given" \
+    bash -c "pdftotext '$T/mark.out' - | grep -q 'Bản sao số 1/1'"
+check "the helper cannot write a file, not even its output" \
+    bash -c "! '$BIN/matkioskd' --mark-pdf 1 1 1 1796560000 2 x <'$DATA/sample.pdf' >'$T/mark.file' 2>/dev/null && [ ! -s '$T/mark.file' ]"
+
 # --- a format that cannot be marked ---
 check "a document that cannot be marked is refused" \
     bash -c "! printf '%s\n' '$DPW' | '$BIN/matctl' -c '$T/conf' -u tranvanb print $DOC_B --printer q1 2>'$T/e-blob'"
