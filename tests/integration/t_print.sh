@@ -223,8 +223,9 @@ check "... and the marking, in Vietnamese" \
 mkfifo "$T/mark.in"
 # Opened read-write first, so that the helper's open of it does not block.
 exec 7<>"$T/mark.in"
+# Only the test holds the writing end (7<&-), so closing it ends the input.
 "$BIN/matkioskd" --mark-pdf 1 1 1 1796560000 2 "$DOC_P" <"$T/mark.in" \
-    2>/dev/null | cat >"$T/mark.out" &
+    7<&- 2>/dev/null | cat >"$T/mark.out" 7<&- &
 MARKJOB=$!
 MPID=
 for i in $(seq 200); do
