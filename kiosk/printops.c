@@ -48,6 +48,7 @@ struct print_req {
 	int		 kind;		/* PRINTMARK_* */
 	struct approval	 ap;		/* ap.id 0: none used */
 	char		 uri[512];
+	unsigned	 gen;		/* d->gen when the request came */
 };
 
 /* Appends a record and gives its seq (the intent's number). */
@@ -335,6 +336,10 @@ submit(struct session *s, struct print_req *p, struct mkbuf *out)
 	uint64_t intent;
 	int r;
 
+	/* A lockdown meanwhile (keys wiped): nothing more goes out. */
+	if (atomic_load(&s->d->gen) != p->gen)
+		return reply_err(s, MK_ERR_LOCKED, "the machine went into "
+		    "lockdown: nothing was printed");
 	if (log_intent(s, p, &intent) != 0)
 		return reply_err(s, MK_ERR_LOG, "the intent to print cannot "
 		    "be logged: nothing was printed");
@@ -365,6 +370,7 @@ h_print(struct session *s, const struct mkmsg *m)
 	if (!parse_req(m, &p))
 		return reply_err(s, MK_ERR_USAGE, "print needs a document id, "
 		    "a printer queue name and 1 to 100 copies");
+	p.gen = atomic_load(&s->d->gen);
 	if ((doc = mkbuf_new(PRINT_DOC_MAX)) == NULL ||
 	    (out = mkbuf_new(PRINT_OUT_MAX)) == NULL) {
 		r = reply_err(s, MK_ERR_ALLOC, NULL);
