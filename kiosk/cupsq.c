@@ -151,7 +151,7 @@ job_wait(http_t *http, int job, struct cupsq_result *res, char *why,
 
 int
 cupsq_print(const char *server, const char *queue, const char *title,
-    const char *mime, const uint8_t *p, size_t n, struct cupsq_result *res,
+    const char *user, const char *mime, const uint8_t *p, size_t n, struct cupsq_result *res,
     char *why, size_t whylen)
 {
 	http_t *http;
@@ -161,6 +161,8 @@ cupsq_print(const char *server, const char *queue, const char *title,
 	snprintf(res->state, sizeof(res->state), "not-submitted");
 	if ((http = connect_cupsd(server, why, whylen)) == NULL)
 		return MK_ERR_PRINTER;
+	/* libcups keeps the user per thread: this session's only. */
+	cupsSetUser(user);
 	if ((res->job = cupsCreateJob(http, queue, title, 0, NULL)) == 0) {
 		snprintf(why, whylen, "CUPS refused the job: %s",
 		    cupsLastErrorString());

@@ -25,12 +25,13 @@ struct cupsq_result {
 int cupsq_device_uri(const char *server, const char *queue, char *uri,
     size_t urilen, char *why, size_t whylen);
 /*
- * Submits p (n bytes of format mime) to queue as one job titled title
- * and waits for it to end. 0 only when cupsd reports it completed;
+ * Submits p (n bytes of format mime) to queue as one job titled title,
+ * requested by user (the person, for CUPS's own logs), and waits for it
+ * to end. 0 only when cupsd reports it completed;
  * MK_ERR_PRINTER with why otherwise (res says how far it came).
  */
 int cupsq_print(const char *server, const char *queue, const char *title,
-    const char *mime, const uint8_t *p, size_t n, struct cupsq_result *res,
+    const char *user, const char *mime, const uint8_t *p, size_t n, struct cupsq_result *res,
     char *why, size_t whylen);
 
 #endif /* MATKIOSK_CUPSQ_H */

@@ -346,7 +346,7 @@ submit(struct session *s, struct print_req *p, struct mkbuf *out)
 	/* The title travels to CUPS: the id, never the document's title. */
 	snprintf(title, sizeof(title), "matkiosk %s", p->id);
 	r = cupsq_print(s->d->conf.print.cups_server, p->queue, title,
-	    printmark_mime(p->kind), mkbuf_ptr(out), mkbuf_len(out), &res,
+	    s->acct.name, printmark_mime(p->kind), mkbuf_ptr(out), mkbuf_len(out), &res,
 	    why, sizeof(why));
 	if (log_outcome(s, p, intent, &res, r, why) != 0)
 		return reply_err(s, MK_ERR_LOG, "the print's outcome cannot be "

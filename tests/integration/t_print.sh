@@ -146,6 +146,8 @@ check "... marked BẢN SAO BÍ MẬT NHÀ NƯỚC - MẬT" \
 check "... marked Bản sao số 1/1 with today's date" \
     grep -q "^Bản sao số 1/1 - ngày $(date +%d/%m/%Y) - tài liệu $DOC_M$" \
     "$T/job-1"
+check "CUPS has the job as the person's, titled by id only" \
+    bash -c "lpstat -h '$C/cups.sock' -W completed -o q1 | grep -q '^q1-[0-9]* *tranvanb '"
 check "matctl reports the CUPS job as completed" \
     grep -q "printed 1 copies of $DOC_M on q1: job [0-9]*, .*completed" \
     "$T/p1.out"
