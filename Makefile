@@ -29,9 +29,11 @@ UDEV_CFLAGS := $(shell pkg-config --cflags libudev 2>/dev/null)
 UDEV_LIBS := $(shell pkg-config --libs libudev 2>/dev/null || echo -ludev)
 UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
 UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
-# Printing (kiosk/printmark.c, kiosk/cupsq.c): libcups, poppler-glib, cairo.
-PRINT_CFLAGS := $(shell pkg-config --cflags poppler-glib cairo 2>/dev/null)
-PRINT_LIBS := $(shell pkg-config --libs poppler-glib cairo 2>/dev/null) -lcups
+# Printing: the daemon links libcups (kiosk/cupsq.c); only the PDF marking
+# helper matkiosk-markpdf (kiosk/markpdf/) links poppler-glib and cairo.
+PRINT_LIBS := -lcups
+MARKPDF_CFLAGS := $(shell pkg-config --cflags poppler-glib cairo 2>/dev/null)
+MARKPDF_LIBS := $(shell pkg-config --libs poppler-glib cairo 2>/dev/null)
 
 ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -101,7 +103,11 @@ $(BUILD)/%.a:
 $(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/kiosk/printpdf.o: ALL_CFLAGS += $(PRINT_CFLAGS)
+$(BUILD)/kiosk/markpdf/%.o: ALL_CFLAGS += $(MARKPDF_CFLAGS)
+all: $(BUILD)/matkiosk-markpdf
+$(BUILD)/matkiosk-markpdf: $(call obj,$(wildcard kiosk/markpdf/*.c)) $(LIBKIOSK) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MARKPDF_LIBS)
 $(BUILD)/matkioskd $(BUILD)/matctl: LINK_PRINT = $(PRINT_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")

@@ -37,7 +37,6 @@
 #include "crypto/cry.h"
 #include "approval.h"
 #include "daemon.h"
-#include "printpdf.h"
 #include "usbguardd.h"
 
 struct client {
@@ -509,11 +508,6 @@ main(int argc, char **argv)
 	char err[1400];
 	int ch, r;
 
-	/* The PDF marking helper (kiosk/printpdf.h): the daemon's program
-	 * run again, confined, before anything else. _exit: what fontconfig
-	 * and glib keep until exit is the kernel's to free, not a leak. */
-	if (argc > 1 && strcmp(argv[1], PRINTPDF_HELPER_ARG) == 0)
-		_exit(printpdf_helper_main(argc - 2, argv + 2));
 	while ((ch = getopt(argc, argv, "c:fh")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -388,8 +388,12 @@ h_print(struct session *s, const struct mkmsg *m)
 		goto out;
 	}
 	if ((r = mark(&p, doc, out, &pages)) != 0) {
-		snprintf(why, sizeof(why), "marking the copies failed: %s",
-		    mkerr_str(r));
+		if (r == MK_ERR_FORMAT)
+			snprintf(why, sizeof(why), "this PDF does not open (or "
+			    "has no page) and cannot be marked as a copy");
+		else
+			snprintf(why, sizeof(why), "marking the copies failed: "
+			    "%s", mkerr_str(r));
 		r = refuse(s, &p, r == MK_ERR_FORMAT ? MK_ERR_UNMARKABLE : r,
 		    why);
 		goto out;

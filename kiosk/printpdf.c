@@ -1,11 +1,11 @@
 /*
- * Marking a PDF (the part of kiosk/printmark.h that needs poppler-glib and
- * cairo): each page of the document is drawn by poppler onto a new PDF
- * page of cairo's, in memory, and the marking is drawn over it.
+ * The daemon's side of PDF marking: runs matkiosk-markpdf (from the
+ * directory the daemon's own program is in), feeds it the PDF, collects
+ * the marked copies (kiosk/printpdf.h).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,245 +13,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
-
-#include <cairo.h>
-#include <cairo-pdf.h>
-#include <poppler.h>
 
 #include "common/buf.h"
 #include "common/err.h"
 #include "printmark.h"
 #include "printpdf.h"
 
-struct sink {
-	struct mkbuf	*out;
-	int		 err;
-};
-
-static cairo_status_t
-sink_write(void *arg, const unsigned char *data, unsigned int len)
-{
-	struct sink *sk = arg;
-
-	if (sk->err == 0)
-		sk->err = mkbuf_put(sk->out, data, len);
-	return sk->err == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
-/* The marking over a page w x h points: top and bottom, in red, on a
- * white band so that the page beneath cannot hide it. */
-static void
-draw_marking(cairo_t *cr, double w, double h, const char *l1,
-    const char *l2)
-{
-	const double size = 9, band = 2 * size + 8;
-
-	cairo_save(cr);
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_rectangle(cr, 0, 0, w, band);
-	cairo_rectangle(cr, 0, h - band, w, band);
-	cairo_fill(cr);
-	cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-	    CAIRO_FONT_WEIGHT_BOLD);
-	cairo_set_font_size(cr, size);
-	cairo_set_source_rgb(cr, 0.75, 0, 0);
-	cairo_move_to(cr, 24, size + 3);
-	cairo_show_text(cr, l1);
-	cairo_move_to(cr, 24, 2 * size + 6);
-	cairo_show_text(cr, l2);
-	cairo_move_to(cr, 24, h - size - 3);
-	cairo_show_text(cr, l2);
-	cairo_move_to(cr, 24, h - 4);
-	cairo_show_text(cr, l1);
-	cairo_restore(cr);
-}
-
-static int
-render_copies(PopplerDocument *doc, const struct printmark *m,
-    cairo_surface_t *sf, cairo_t *cr, uint32_t *pages)
-{
-	char l1[160], l2[200];
-	int np = poppler_document_get_n_pages(doc), j, r;
-	PopplerPage *pg;
-	double w, h;
-	uint32_t i;
-
-	for (i = 0; i < m->count; i++) {
-		if ((r = printmark_lines(m, m->first + i, l1, sizeof(l1), l2,
-		    sizeof(l2))) != 0)
-			return r;
-		for (j = 0; j < np; j++) {
-			if ((pg = poppler_document_get_page(doc, j)) == NULL)
-				return MK_ERR_FORMAT;
-			poppler_page_get_size(pg, &w, &h);
-			cairo_pdf_surface_set_size(sf, w, h);
-			cairo_save(cr);
-			poppler_page_render_for_printing(pg, cr);
-			cairo_restore(cr);
-			draw_marking(cr, w, h, l1, l2);
-			cairo_show_page(cr);
-			g_object_unref(pg);
-			(*pages)++;
-		}
-	}
-	return cairo_status(cr) == CAIRO_STATUS_SUCCESS ? 0 : MK_ERR_FORMAT;
-}
-
-int
-printpdf_mark(const uint8_t *p, size_t n, const struct printmark *m,
-    struct mkbuf *out, uint32_t *pages)
-{
-	struct sink sk = { out, 0 };
-	PopplerDocument *doc = NULL;
-	cairo_surface_t *sf = NULL;
-	cairo_t *cr = NULL;
-	GError *gerr = NULL;
-	GBytes *bytes;
-	int r;
-
-	*pages = 0;
-	if (n > INT32_MAX)
-		return MK_ERR_TOO_LARGE;
-	bytes = g_bytes_new_static(p, n);
-	doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
-	g_bytes_unref(bytes);
-	if (doc == NULL || poppler_document_get_n_pages(doc) < 1) {
-		r = MK_ERR_FORMAT;
-		goto out;
-	}
-	sf = cairo_pdf_surface_create_for_stream(sink_write, &sk, 595, 842);
-	cr = cairo_create(sf);
-	r = render_copies(doc, m, sf, cr, pages);
-	cairo_destroy(cr);
-	cairo_surface_finish(sf);
-	if (r == 0 && (sk.err != 0 ||
-	    cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS))
-		r = sk.err != 0 ? sk.err : MK_ERR_FORMAT;
-	cairo_surface_destroy(sf);
-out:
-	if (gerr != NULL)
-		g_error_free(gerr);
-	if (doc != NULL)
-		g_object_unref(doc);
-	return r;
-}
-
-/* ---- the helper process ---- */
-
-#define HELPER_NOBODY	65534
 #define HELPER_BAD_PDF	3
 
-/* For good: no way back to root (OpenSSH uidswap.c, permanently_set_uid),
- * no new privileges, no core, no file written. */
+/* PRINTPDF_HELPER beside the daemon's own program. */
 static int
-helper_confine(void)
+helper_path(char *out, size_t outlen)
 {
-	struct rlimit zero = { 0, 0 };
-
-	if (close_range(3, ~0u, 0) != 0)
-		return -1;
-	if (getuid() == 0 || geteuid() == 0) {
-		if (setgroups(0, NULL) != 0 ||
-		    setresgid(HELPER_NOBODY, HELPER_NOBODY, HELPER_NOBODY) != 0 ||
-		    setresuid(HELPER_NOBODY, HELPER_NOBODY, HELPER_NOBODY) != 0)
-			return -1;
-		if (setuid(0) != -1 || seteuid(0) != -1)
-			return -1;
-	}
-	signal(SIGXFSZ, SIG_IGN);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
-	    setrlimit(RLIMIT_CORE, &zero) != 0 ||
-	    setrlimit(RLIMIT_FSIZE, &zero) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-helper_args(int argc, char **argv, struct printmark *m)
-{
-	unsigned long v[5];
-	char *end;
-	int i;
-
-	if (argc != 6)
-		return -1;
-	memset(m, 0, sizeof(*m));
-	for (i = 0; i < 5; i++) {
-		v[i] = strtoul(argv[i], &end, 10);
-		if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0')
-			return -1;
-	}
-	if (v[1] == 0 || v[1] > 100 || v[2] > 100 || v[0] == 0 ||
-	    v[0] + v[1] - 1 > v[2] || v[4] > 3)
-		return -1;
-	m->first = (uint32_t)v[0];
-	m->count = (uint32_t)v[1];
-	m->total = (uint32_t)v[2];
-	m->when = (int64_t)v[3];
-	m->cls = (int)v[4];
-	return snprintf(m->doc, sizeof(m->doc), "%s", argv[5]) <
-	    (int)sizeof(m->doc) ? 0 : -1;
-}
-
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int
-printpdf_helper_main(int argc, char **argv)
-{
-	struct mkbuf *in = NULL, *out = NULL;
-	struct printmark m;
-	uint8_t buf[65536];
-	uint32_t pages;
+	char self[PATH_MAX], *slash;
 	ssize_t n;
-	int r = 1;
 
-	if (helper_confine() != 0 || helper_args(argc, argv, &m) != 0)
-		return 1;
-	if ((in = mkbuf_new(PRINTMARK_DOC_MAX)) == NULL ||
-	    (out = mkbuf_new(PRINTMARK_OUT_MAX)) == NULL)
-		goto done;
-	while ((n = read(0, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || mkbuf_put(in, buf, (size_t)n) != 0)
-			goto done;
-	}
-	if (printpdf_mark(mkbuf_ptr(in), mkbuf_len(in), &m, out, &pages) != 0) {
-		r = HELPER_BAD_PDF;
-		goto done;
-	}
-	r = write_all(1, mkbuf_ptr(out), mkbuf_len(out)) == 0 ? 0 : 1;
-done:
-	mk_wipe(buf, sizeof(buf));
-	mkbuf_free(in);
-	mkbuf_free(out);
-	return r;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return -1;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	n = snprintf(out, outlen, "%s/%s", self, PRINTPDF_HELPER);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
 static int
 spawn_helper(const struct printmark *m, int *to, int *from, pid_t *pid)
 {
-	char a[5][24], doc[sizeof(m->doc)];
-	char *argv[9];
+	char a[5][24], doc[sizeof(m->doc)], path[PATH_MAX];
+	char *argv[8];
 	posix_spawn_file_actions_t fa;
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, r;
 
@@ -261,10 +53,11 @@ spawn_helper(const struct printmark *m, int *to, int *from, pid_t *pid)
 	snprintf(a[3], sizeof(a[3]), "%lld", (long long)m->when);
 	snprintf(a[4], sizeof(a[4]), "%d", m->cls);
 	snprintf(doc, sizeof(doc), "%s", m->doc);
-	argv[0] = "matkioskd";
-	argv[1] = PRINTPDF_HELPER_ARG;
-	argv[2] = a[0]; argv[3] = a[1]; argv[4] = a[2]; argv[5] = a[3];
-	argv[6] = a[4]; argv[7] = doc; argv[8] = NULL;
+	if (helper_path(path, sizeof(path)) != 0)
+		return MK_ERR_SYSTEM;
+	argv[0] = PRINTPDF_HELPER;
+	argv[1] = a[0]; argv[2] = a[1]; argv[3] = a[2]; argv[4] = a[3];
+	argv[5] = a[4]; argv[6] = doc; argv[7] = NULL;
 	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(outp, O_CLOEXEC) != 0) {
 		r = MK_ERR_SYSTEM;
 		goto fail;
@@ -272,7 +65,7 @@ spawn_helper(const struct printmark *m, int *to, int *from, pid_t *pid)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	r = posix_spawn(pid, "/proc/self/exe", &fa, NULL, argv, environ);
+	r = posix_spawn(pid, path, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(outp[1]);

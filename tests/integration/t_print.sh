@@ -219,19 +219,19 @@ check "... and the marking, in Vietnamese" \
     bash -c "grep -q 'BẢN SAO BÍ MẬT NHÀ NƯỚC - TỐI MẬT' '$T/job-4.txt' && grep -q 'Bản sao số 1/1 - ngày' '$T/job-4.txt'"
 
 # --- the PDF marking helper holds nothing ---
-# The daemon marks PDFs in its own program run again as a helper
-# (--mark-pdf): it must run as nobody, without the daemon's descriptors,
+# The daemon has PDFs marked by matkiosk-markpdf, the only program that
+# links poppler: it must run as nobody, without the daemon's descriptors,
 # and be unable to write any file.
 mkfifo "$T/mark.in"
 # Opened read-write first, so that the helper's open of it does not block.
 exec 7<>"$T/mark.in"
 # Only the test holds the writing end (7<&-), so closing it ends the input.
-"$BIN/matkioskd" --mark-pdf 1 1 1 1796560000 2 "$DOC_P" <"$T/mark.in" \
+"$BIN/matkiosk-markpdf" 1 1 1 1796560000 2 "$DOC_P" <"$T/mark.in" \
     7<&- 2>/dev/null | cat >"$T/mark.out" 7<&- &
 MARKJOB=$!
 MPID=
 for i in $(seq 200); do
-	MPID=$(pgrep -f -n -- "--mark-pdf 1 1 1 1796560000 2 $DOC_P") &&
+	MPID=$(pgrep -f -n -- "matkiosk-markpdf 1 1 1 1796560000 2 $DOC_P") &&
 	    grep -q '^Uid:.*65534' "/proc/$MPID/status" 2>/dev/null && break
 	sleep 0.05
 done
@@ -252,9 +252,13 @@ wait "$MARKJOB"
 check "... and marks the PDF it is given" \
     bash -c "pdftotext '$T/mark.out' - | grep -q 'Bản sao số 1/1'"
 check "the helper cannot write a file, not even its output" \
-    bash -c "! '$BIN/matkioskd' --mark-pdf 1 1 1 1796560000 2 x <'$DATA/sample.pdf' >'$T/mark.file' 2>/dev/null && [ ! -s '$T/mark.file' ]"
+    bash -c "! '$BIN/matkiosk-markpdf' 1 1 1 1796560000 2 x <'$DATA/sample.pdf' >'$T/mark.file' 2>/dev/null && [ ! -s '$T/mark.file' ]"
 
 # --- a format that cannot be marked ---
+printf '%%PDF-1.4\nnot a PDF after all\n' >"$T/bad.pdf"
+DOC_BP=$(import "$T/bad.pdf" mat "Hỏng") || not_ok "a bad PDF is imported"
+check "a PDF that does not open is refused, not printed unmarked" \
+    bash -c "! printf '%s\n' '$DPW' | '$BIN/matctl' -c '$T/conf' -u tranvanb print $DOC_BP --printer q1 2>'$T/e-badpdf' && grep -q 'cannot be marked' '$T/e-badpdf'"
 check "a document that cannot be marked is refused" \
     bash -c "! printf '%s\n' '$DPW' | '$BIN/matctl' -c '$T/conf' -u tranvanb print $DOC_B --printer q1 2>'$T/e-blob'"
 check "... saying why" grep -q "cannot be marked" "$T/e-blob"
