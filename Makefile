@@ -108,7 +108,7 @@ all: $(BUILD)/matkiosk-markpdf
 $(BUILD)/matkiosk-markpdf: $(call obj,$(wildcard kiosk/markpdf/*.c)) $(LIBKIOSK) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MARKPDF_LIBS)
-$(BUILD)/matkioskd $(BUILD)/matctl: LINK_PRINT = $(PRINT_LIBS)
+$(BUILD)/matkioskd: LINK_PRINT = $(PRINT_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS) $(LINK_PRINT)
