@@ -35,6 +35,11 @@ UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
 # log head as a QR code with libqrencode. matverify links neither.
 ARCHIVE_LIBS := $(shell pkg-config --libs libarchive 2>/dev/null || echo -larchive)
 QRENCODE_LIBS := $(shell pkg-config --libs libqrencode 2>/dev/null || echo -lqrencode)
+# Printing: the daemon links libcups (kiosk/cupsq.c); only the PDF marking
+# helper matkiosk-markpdf (kiosk/markpdf/) links poppler-glib and cairo.
+PRINT_LIBS := -lcups
+MARKPDF_CFLAGS := $(shell pkg-config --cflags poppler-glib cairo 2>/dev/null)
+MARKPDF_LIBS := $(shell pkg-config --libs poppler-glib cairo 2>/dev/null)
 
 ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -104,7 +109,12 @@ $(BUILD)/%.a:
 $(BUILD)/matkioskd: $(call obj,kiosk/matkioskd.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
-$(BUILD)/matkioskd: PROG_LIBS = $(ARCHIVE_LIBS)
+$(BUILD)/kiosk/markpdf/%.o: ALL_CFLAGS += $(MARKPDF_CFLAGS)
+all: $(BUILD)/matkiosk-markpdf
+$(BUILD)/matkiosk-markpdf: $(call obj,$(wildcard kiosk/markpdf/*.c)) $(LIBKIOSK) $(LIBCOMMON)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MARKPDF_LIBS)
+$(BUILD)/matkioskd: PROG_LIBS = $(ARCHIVE_LIBS) $(PRINT_LIBS)
 $(BUILD)/matctl: PROG_LIBS = $(QRENCODE_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
@@ -113,7 +123,7 @@ $(PROGS):
 $(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS) $(ARCHIVE_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS) $(ARCHIVE_LIBS) $(PRINT_LIBS)
 
 $(BUILD)/tests/test_usb%: $(call obj,tests/unit/test_usb%.c) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
@@ -199,13 +209,16 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. $(GCRYPT_CFLAGS) \
 FUZZ_LIB_SRCS := $(filter-out common/qrtext.c,$(COMMON_SRCS)) $(CRYPTO_SRCS) $(wildcard usbguard/*.c) \
 	$(UI_LIB_SRCS)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+# Pure kiosk/ modules a target needs besides the libraries.
+$(FUZZ_BUILD)/fuzz_printmark: FUZZ_EXTRA = kiosk/printmark.c kiosk/copyreg.c
+$(FUZZ_BUILD)/fuzz_printmark: kiosk/printmark.c kiosk/copyreg.c
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard common/*.h crypto/*.h usbguard/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(GCRYPT_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(FUZZ_EXTRA) $(GCRYPT_LIBS)
 
 # The bench's daemon runs in an empty umockdev bed (tests/tools/usbbed),
 # like the tests' daemons, so that it never touches this machine's USB.

@@ -53,6 +53,20 @@ check_language(const char *v)
 	{ sec, k, offsetof(struct mkconf, field), \
 	  sizeof(((struct mkconf *)0)->field), chk }
 
+static int
+check_yesno(const char *v)
+{
+	return strcmp(v, "yes") == 0 || strcmp(v, "no") == 0;
+}
+
+/* Comma-separated role names; kiosk/printpol.c parses them. */
+static int
+check_roles(const char *v)
+{
+	return v[0] != '\0' && strspn(v, "abcdefghijklmnopqrstuvwxyz-,") ==
+	    strlen(v);
+}
+
 static const struct conf_key keys[] = {
 	KEY("paths", "state", state, check_abs_path),
 	KEY("paths", "socket", socket, check_abs_path),
@@ -60,6 +74,18 @@ static const struct conf_key keys[] = {
 	KEY("paths", "usb_rules", usb_rules, check_abs_path),
 	KEY("daemon", "client_group", client_group, check_name),
 	KEY("console", "language", language, check_language),
+	KEY("print", "cups_server", print.cups_server, check_abs_path),
+	KEY("print", "allow_file_device", print.allow_file_device,
+	    check_yesno),
+	KEY("print", "mat_roles", print.roles[0], check_roles),
+	KEY("print", "toi_mat_roles", print.roles[1], check_roles),
+	KEY("print", "tuyet_mat_roles", print.roles[2], check_roles),
+	KEY("print", "mat_approval", print.approval[0], check_yesno),
+	KEY("print", "toi_mat_approval", print.approval[1], check_yesno),
+	KEY("print", "tuyet_mat_approval", print.approval[2], check_yesno),
+	KEY("print", "mat_unmarked", print.unmarked[0], check_yesno),
+	KEY("print", "toi_mat_unmarked", print.unmarked[1], check_yesno),
+	KEY("print", "tuyet_mat_unmarked", print.unmarked[2], check_yesno),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -110,6 +136,24 @@ mkconf_defaults(struct mkconf *c)
 	c->lockout_minutes = 15;
 	c->idle_lock_minutes = 5;
 	c->backup_interval_days = 7;
+	snprintf(c->print.cups_server, sizeof(c->print.cups_server),
+	    "/run/cups/cups.sock");
+	snprintf(c->print.allow_file_device,
+	    sizeof(c->print.allow_file_device), "no");
+	/* Article 13.2 and the national rules: every print of Tối mật and
+	 * Tuyệt mật needs a supervisor's approval. */
+	snprintf(c->print.roles[0], sizeof(c->print.roles[0]),
+	    "drafter,supervisor");
+	snprintf(c->print.roles[1], sizeof(c->print.roles[1]),
+	    "drafter,supervisor");
+	snprintf(c->print.roles[2], sizeof(c->print.roles[2]),
+	    "drafter,supervisor");
+	snprintf(c->print.approval[0], sizeof(c->print.approval[0]), "no");
+	snprintf(c->print.approval[1], sizeof(c->print.approval[1]), "yes");
+	snprintf(c->print.approval[2], sizeof(c->print.approval[2]), "yes");
+	snprintf(c->print.unmarked[0], sizeof(c->print.unmarked[0]), "no");
+	snprintf(c->print.unmarked[1], sizeof(c->print.unmarked[1]), "no");
+	snprintf(c->print.unmarked[2], sizeof(c->print.unmarked[2]), "no");
 }
 
 static char *

@@ -33,6 +33,17 @@ struct mkconf {
 	unsigned	backup_interval_days;	/* 1..365, Article 10 */
 	/* [console] */
 	char	language[4];			/* "vi" (default) or "en" */
+	/* [print]: printing (kiosk/printops.c, docs/architecture.md,
+	 * "Printing"). Per classification: the roles that may print, whether
+	 * a supervisor's approval is needed ("yes"/"no"), and whether a
+	 * document that cannot be marked may be printed unmarked. */
+	struct {
+		char	cups_server[MKCONF_PATH_MAX];	/* cupsd's socket */
+		char	allow_file_device[4];	/* tests only: file: is local */
+		char	roles[3][128];		/* mat, toi-mat, tuyet-mat */
+		char	approval[3][4];
+		char	unmarked[3][4];
+	} print;
 };
 
 /* Fills in the fixed defaults of DESIGN.md. */

@@ -39,12 +39,15 @@ static const char *const messages[] = {
 	[33] = "account temporarily locked after failed logins",
 	[34] = "refused by policy",
 	[35] = "needs a supervisor's approval",
+	[36] = "printer unavailable or the print job failed",
+	[37] = "not a local printer: network printers are refused",
+	[38] = "this format cannot be marked as a copy",
 };
 
 const char *
 mkerr_str(int err)
 {
-	if (err > 0 || err < MK_ERR_MAX)
+	if (err > 0 || err < MK_ERR_MAX || messages[-err] == 0)
 		return "unknown error";
 	return messages[-err];
 }

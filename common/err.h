@@ -45,7 +45,12 @@
 #define MK_ERR_APPROVAL		-35	/* needs a supervisor's approval */
 /* Kept: -36..-39 printing, -40..-43 repair, -44..-47 media,
  * -48..-51 export, -52..-55 backup. MK_ERR_MAX is the lowest in use. */
-#define MK_ERR_MAX		-35
+/* Printing (kiosk/printops.c). */
+#define MK_ERR_PRINTER		-36	/* printer or CUPS unavailable, or the
+					   job failed */
+#define MK_ERR_NET_PRINTER	-37	/* not a local printer (Article 13.2) */
+#define MK_ERR_UNMARKABLE	-38	/* a format that cannot be marked */
+#define MK_ERR_MAX		-38
 
 /* A short English description; never NULL. */
 const char *mkerr_str(int err);

@@ -67,6 +67,15 @@ struct mkbuf;
  * export and reports (issue 10) 0x00a0-0x00af, fields 130-149; backup,
  * sanitization, decommissioning (issue 12) 0x00b0-0x00bf, fields 150-169.
  */
+/* Printing and the copy register (kiosk/printops.c). */
+#define MSG_PRINT		0x0070	/* F_ID F_PRINTER [F_COUNT copies] ->
+					   OK F_SEQ (intent) F_JOB F_PAGES
+					   F_STATE F_COUNT (made) */
+#define MSG_REGISTER		0x0071	/* [F_FROM] [F_TO] -> ENTRY(F_SEQ
+					   (number) F_INTENT F_CREATED F_ID
+					   F_CLASS F_COPY_TYPE F_COUNT F_MADE
+					   F_APPROVER F_USER F_DEST F_STATE
+					   [F_MESSAGE] [F_JOB] [F_PAGES])* OK */
 /* Backup and restore (kiosk/backupops.c). */
 #define MSG_BACKUP		0x00b0	/* F_PATH -> OK F_SEQ F_COUNT F_TOTAL F_SIZE */
 #define MSG_BACKUP_VERIFY	0x00b1	/* F_PATH -> ENTRY(F_KEY F_VALUE)* OK */
@@ -137,6 +146,14 @@ struct mkbuf;
 #define F_FROM		53	/* u64 seconds since the epoch, inclusive */
 #define F_TO		54	/* u64 seconds since the epoch, exclusive */
 #define F_TOTAL		55	/* u64 */
+/* 70-89: printing and the copy register. */
+#define F_PRINTER	70	/* a CUPS queue name */
+#define F_JOB		71	/* u64: CUPS job id */
+#define F_PAGES		72	/* u64: pages CUPS reported */
+#define F_DEST		73	/* printer queue, medium, workstation */
+#define F_COPY_TYPE	74	/* print, transfer-package, plaintext */
+#define F_MADE		75	/* u64: copies made */
+#define F_INTENT	76	/* u64: seq of the intent (begin) record */
 #define F_PATH		150	/* a path on this machine (a medium's mount) */
 #define F_SCANNED	56	/* u64: records a log query looked at */
 /* Inspection export, log head, reports, self-check (issue 10;

@@ -78,6 +78,9 @@ int h_selfcheck(struct session *s, const struct mkmsg *m);
  * usb.decision is written to it. */
 int report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
     struct report_counts *c, int usb, uint64_t *head);
+/* Printing and the copy register (kiosk/printops.c). */
+int h_print(struct session *s, const struct mkmsg *m);
+int h_register(struct session *s, const struct mkmsg *m);
 
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);

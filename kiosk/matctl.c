@@ -73,6 +73,8 @@ usage(void)
 	    "  export inspection --to PATH [--approver NAME]\n"
 	    "  report semiannual|annual --year Y [--half 1|2] [--html]\n"
 	    "  selfcheck [--json]\n"
+	    "  print ID --printer QUEUE [--copies N] [--approver NAME]\n"
+	    "  register [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1395,6 +1397,10 @@ main(int argc, char **argv)
 		r = cmd_report(&ctl, argc, argv);
 	else if (strcmp(argv[0], "selfcheck") == 0)
 		r = cmd_selfcheck(&ctl, argc, argv);
+	else if (strcmp(argv[0], "print") == 0)
+		r = cmd_print(&ctl, argc, argv);
+	else if (strcmp(argv[0], "register") == 0)
+		r = cmd_register(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

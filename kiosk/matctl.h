@@ -61,5 +61,8 @@ int cmd_export(struct ctl *ctl, int argc, char **argv);
 int cmd_log_head(struct ctl *ctl, int argc, char **argv);
 int cmd_report(struct ctl *ctl, int argc, char **argv);
 int cmd_selfcheck(struct ctl *ctl, int argc, char **argv);
+/* kiosk/matctl_print.c */
+int cmd_print(struct ctl *ctl, int argc, char **argv);
+int cmd_register(struct ctl *ctl, int argc, char **argv);
 
 #endif /* MATKIOSK_MATCTL_H */

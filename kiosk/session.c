@@ -380,6 +380,10 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_report(s, m);
 	case MSG_SELFCHECK:
 		return h_selfcheck(s, m);
+	case MSG_PRINT:
+		return h_print(s, m);
+	case MSG_REGISTER:
+		return h_register(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:
