@@ -262,8 +262,10 @@ package-test: deb
 image: deb $(call DEPS_STAMP,image)
 	$(Q)deploy/mkimage "$$(ls -t build/deb/matkiosk_*.deb | head -1)" build/image/matkiosk.img
 
+# The first boot must show the console's provisioning screen.
+BOOT_EXPECT ?= Khởi tạo máy mới
 boot-test: $(call DEPS_STAMP,image)
-	$(Q)deploy/boot-test build/image/matkiosk.img build/image
+	$(Q)BOOT_EXPECT="$(BOOT_EXPECT)" deploy/boot-test build/image/matkiosk.img build/image
 
 clean:
 	rm -rf build

@@ -11,10 +11,13 @@
  * kiosk runs without it and has no way out.
  */
 #include <curses.h>
+#include <errno.h>
+#include <linux/vt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "common/conf.h"
@@ -98,6 +101,26 @@ run(struct ui *u, enum scr s)
 	}
 }
 
+/*
+ * On a virtual terminal, no switching away from the console while it runs
+ * (Alt-Fn, Ctrl-Alt-Fn): the packaging gives the console this one
+ * capability (CAP_SYS_TTY_CONFIG). Elsewhere (a pty, tmux) there is nothing
+ * to lock. The kernel undoes the lock when the console exits and systemd
+ * starts it again.
+ */
+static void
+vt_lock(int on)
+{
+	struct vt_stat st;
+
+	if (ioctl(STDIN_FILENO, VT_GETSTATE, &st) != 0)
+		return;
+	if (ioctl(STDIN_FILENO, on ? VT_LOCKSWITCH : VT_UNLOCKSWITCH, 1) != 0 &&
+	    on)
+		fprintf(stderr, "matkiosk: cannot lock VT switching: %s\n",
+		    strerror(errno));
+}
+
 static void
 usage(void)
 {
@@ -136,6 +159,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signals();
+	vt_lock(1);
 	atexit(ui_stop);
 	ui_start(&u);
 	s = SCR_RECONNECT;
@@ -155,5 +179,6 @@ main(int argc, char **argv)
 	}
 	ud_disconnect(&u);
 	ui_stop();
+	vt_lock(0);
 	return 0;
 }
