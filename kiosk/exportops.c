@@ -35,6 +35,7 @@
 #include "common/fsutil.h"
 #include "common/proto.h"
 #include "common/text.h"
+#include "copyreg.h"
 #include "crypto/auditlog.h"
 #include "crypto/cry.h"
 #include "crypto/expman.h"
@@ -344,21 +345,77 @@ gather_repair(struct exw *w)
 	return r == 0 && added == 0 ? expman_add_none(&w->man, "repair") : r;
 }
 
+/* The copy register (issue 7), as matctl register gives it, from the log
+ * up to the exported head: one CSV line per print or copy out, through an
+ * unnamed file (a register can be larger than memory should hold). */
+static int
+put_line(int fd, const char *line)
+{
+	int r;
+
+	if ((r = mkfs_write_all(fd, line, strlen(line))) != 0)
+		return r;
+	return mkfs_write_all(fd, "\r\n", 2);
+}
+
+static int
+gather_copy_register(struct exw *w)
+{
+	struct copyreg *reg;
+	struct stat st;
+	char line[2048];
+	uint64_t damaged = 0;
+	size_t i;
+	int fd = -1, r;
+
+	if ((reg = copyreg_new(INT64_MIN, INT64_MAX)) == NULL)
+		return MK_ERR_ALLOC;
+	if ((r = copyreg_collect(w->d, w->man.head_seq, reg, &damaged)) != 0)
+		goto out;
+	if (copyreg_count(reg) == 0 && damaged == 0) {
+		r = expman_add_none(&w->man, "copy-register");
+		goto out;
+	}
+	if ((fd = open(w->d->sd.root, O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600)) < 0) {
+		r = mkerr_from_errno(errno);
+		goto out;
+	}
+	if ((r = copyreg_csv_header(line, sizeof(line))) == 0)
+		r = put_line(fd, line);
+	for (i = 0; i < copyreg_count(reg) && r == 0; i++)
+		if ((r = copyreg_csv_line(copyreg_row(reg, i), line,
+		    sizeof(line))) == 0)
+			r = put_line(fd, line);
+	if (r == 0 && damaged > 0) {
+		snprintf(line, sizeof(line), "# %" PRIu64 " log records could "
+		    "not be read", damaged);
+		r = put_line(fd, line);
+	}
+	if (r == 0 && fstat(fd, &st) != 0)
+		r = mkerr_from_errno(errno);
+	if (r == 0)
+		r = exw_fd(w, "registers/copy-register.csv", fd,
+		    (uint64_t)st.st_size);
+ out:
+	if (r != 0 && w->why[0] == '\0')
+		snprintf(w->why, sizeof(w->why), "copy register: %s",
+		    mkerr_str(r));
+	if (fd >= 0)
+		close(fd);
+	copyreg_free(reg);
+	return r;
+}
+
 static int
 gather_registers(struct exw *w)
 {
-	struct daemon *d = w->d;
-	char path[PATH_LEN];
 	int r;
 
-	if ((r = exw_state_file(w, "registers/incidents", d->sd.incidents,
+	if ((r = exw_state_file(w, "registers/incidents", w->d->sd.incidents,
 	    "incidents")) != 0)
 		return r;
-	/* The copy register (issue 7) will live here. */
-	if (mkfs_path(path, sizeof(path), "%s/copy-register", d->sd.root) != 0)
-		return MK_ERR_TOO_LARGE;
-	return exw_state_file(w, "registers/copy-register", path,
-	    "copy-register");
+	return gather_copy_register(w);
 }
 
 static int

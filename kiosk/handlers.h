@@ -81,6 +81,12 @@ int report_collect(struct daemon *d, int64_t from_us, int64_t to_us,
 /* Printing and the copy register (kiosk/printops.c). */
 int h_print(struct session *s, const struct mkmsg *m);
 int h_register(struct session *s, const struct mkmsg *m);
+struct copyreg;
+/* Feeds reg every record of the log up to head (or the log's head, if
+ * lower), oldest first; *damaged counts records that could not be read.
+ * For the inspection export. */
+int copyreg_collect(struct daemon *d, uint64_t head, struct copyreg *reg,
+    uint64_t *damaged);
 
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);

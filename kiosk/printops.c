@@ -477,6 +477,34 @@ send_row(struct session *s, const struct copyreg_row *w)
 	return mkproto_send(s->fd, b);
 }
 
+int
+copyreg_collect(struct daemon *d, uint64_t head, struct copyreg *reg,
+    uint64_t *damaged)
+{
+	struct reg_feed f = { reg, 0, 0 };
+	struct logidx *ix = NULL;
+	uint64_t now;
+	int r = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (!d->provisioned || d->log == NULL)
+		r = MK_ERR_NOT_PROVISIONED;
+	else if (d->logidx == NULL)
+		r = logidx_new(d->sd.log, &d->logidx);
+	if (r == 0) {
+		auditlog_head(d->log, &now, NULL);
+		if (head > now)
+			head = now;
+		ix = d->logidx;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (r == 0)
+		r = read_register(ix, head, &f);
+	if (damaged != NULL)
+		*damaged = f.damaged;
+	return r;
+}
+
 /* Under d->lock: the index, the reading recorded, the head. */
 static int
 register_begin(struct session *s, uint64_t from, uint64_t to,

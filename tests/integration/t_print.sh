@@ -320,4 +320,14 @@ check "an IT officer reads the register too" \
     bash -c "printf '%s\n' '$DPW' | '$BIN/matctl' -c '$T/conf' -u itofficer register | grep -q 'Tối mật'"
 check "--from/--to select by day" \
     bash -c "[ \$(printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u $SUP register --csv --from 2020-01-01 --to 2020-12-31 | wc -l) -eq 1 ]"
+# --- the inspection export (issue 10) carries the same register ---
+IPW='C0ngan!pass'
+as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1 &&
+    as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
+check "an inspector's export with a supervisor's approval" \
+    bash -c "printf '%s\n%s\n' '$IPW' '$APW' | '$BIN/matctl' -c '$T/conf' -u congan export inspection --to '$T/insp.tar' --approver phogiam >/dev/null 2>'$T/insp.err'"
+check "the export's copy register is the register, line by line" \
+    bash -c "diff <(tar xOf '$T/insp.tar' registers/copy-register.csv | tr -d '\r') <(tr -d '\r' <'$T/register.csv')"
+check "the export verifies, copy register included" \
+    bash -c "'$BIN/matverify' --key '$K0' '$T/insp.tar' >'$T/insp.verify' 2>&1"
 check "the log still verifies" verify_log
