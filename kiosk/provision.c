@@ -27,6 +27,7 @@
 #include "handlers.h"
 #include "keys.h"
 #include "passwd.h"
+#include "usbguardd.h"
 #include "vault.h"
 
 #define RECOVERY_LABEL	KEYS_RECOVERY_LABEL
@@ -388,6 +389,9 @@ h_init(struct session *s, const struct mkmsg *m)
 		goto out;
 	}
 	r = send_certificate(s, &pv);
+	/* Devices present before provisioning were kept blocked where their
+	 * admission could not be logged (there was no log): decide again. */
+	usbd_redecide(s->d);
  out:
 	cry_secure_free(pv.pw, PASSWORD_MAX + 1);
 	cry_secure_free(pv.mk, 32);

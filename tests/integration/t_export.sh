@@ -78,7 +78,7 @@ mv_export() { "$BIN/matverify" --key "$K0" "$@" >"$T/mv.out" 2>&1; }
 
 check "daemon starts under umockdev with 16 devices" start_bed
 check "provisioning" provision
-# USB decisions are logged from the first start of a provisioned machine.
+# USB decisions are logged from provisioning on.
 stop_daemon
 check "daemon restarts in the bed" start_bed
 

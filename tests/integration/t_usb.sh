@@ -91,7 +91,7 @@ decisions() { log_records | grep -E "[[:space:]]usb.decision[[:space:]]"; }
 
 check "daemon starts under umockdev" start_bed
 check "provisioning" provision
-# Decisions are logged from the first start of a provisioned machine on.
+# Decisions are logged from provisioning on (it decides every device again).
 stop_daemon
 check "daemon restarts, provisioned, in a fresh bed" start_bed
 
@@ -122,12 +122,14 @@ expect_auth "attack: keyboard hidden in a second configuration rejected" 2-3 0
 expect_auth "attack: phone MTP+ADB blocked" 2-4 0
 
 # --- the log ---
-check "every present device's decision logged" \
-    test "$(log_count usb.decision)" -eq 16
+# Each present device is decided and logged twice: when provisioning
+# opened the log, and at the restart.
+check "every present device's decision logged (provisioning, restart)" \
+    test "$(log_count usb.decision)" -eq 32
 check "network, wireless, composite: Cao" \
-    test "$(log_count usb.decision Cao)" -eq 8
+    test "$(log_count usb.decision Cao)" -eq 16
 check "unregistered storage: Trung bình" \
-    test "$(log_count usb.decision 'Trung bình')" -eq 3
+    test "$(log_count usb.decision 'Trung bình')" -eq 6
 check "the composite's record names the reason" \
     bash -c "$(declare -f log_records decisions); K0=$K0 T=$T BIN=$BIN; decisions | grep '058f:6387' | grep -q 'storage-with-hid'"
 check "the log holds the hostile string only escaped, never raw" \
@@ -171,6 +173,7 @@ expect_auth "the stick is still blocked" 1-1.1 0
 
 check "the supervisor registers the SanDisk stick" reg 1-1.1 "Phòng Tổ chức"
 check "the registered stick is authorized" wait_auth 1-1.1 1
+RULE=$(grep '^allow id 0781:5567' "$T/usb.rules")
 check "the rules file holds the rule and its registration comment" \
     bash -c "grep -q '^# matkiosk registration: label \"Phòng Tổ chức\" owner giamdoc direction import' '$T/usb.rules' && grep -q '^allow id 0781:5567 serial \"4C530001230517118283\" .*hash ' '$T/usb.rules'"
 check "the registry records label, owner, direction" \
@@ -280,3 +283,20 @@ check "the lockdown is not cleared while the hub stays open" \
     bash -c "test $rc -eq 1 && grep -q 'cannot set authorized_default' '$T/clear.err'"
 check "daemon stops cleanly" stop_daemon
 check "the log verifies" verify_log
+
+# --- a new machine provisioned with a registered stick already in it ---
+# Before provisioning there is no log, so no admission of storage can be
+# logged and the stick stays blocked; provisioning decides again.
+mv "$T/state" "$T/state.first"
+rm -f "$T/cert.txt"
+printf '%s\n' "$RULE" >"$T/usb.rules"
+check "a new machine starts with the stick's rule already written" start_bed
+expect_auth "before provisioning: the registered stick stays blocked" 1-1.1 0
+check "the new machine is provisioned" provision
+check "after provisioning: the registered stick is admitted, no restart" \
+    wait_auth 1-1.1 1
+check "... and its admission is logged" \
+    test "$(log_count usb.decision '0781:5567.*target=allow')" -ge 1
+expect_auth "after provisioning: an unregistered stick still blocked" 1-1.3 0
+check "daemon stops cleanly" stop_daemon
+check "the new machine's log verifies" verify_log
