@@ -17,18 +17,26 @@
 
 static int english;
 
-/* The catalogue beside the program (BUILD/locale), else UI_LOCALEDIR. */
+/*
+ * The catalogue beside the program (BUILD/locale) when the program runs
+ * from a build tree, else UI_LOCALEDIR. The test is for the catalogue
+ * itself: an installed /usr/bin/matkiosk has /usr/bin/locale beside it,
+ * which is glibc's locale program, not a directory (the boot test found
+ * the console in English).
+ */
 static void
 bind_catalogue(void)
 {
-	char exe[PATH_MAX], dir[PATH_MAX + 16];
+	char exe[PATH_MAX], dir[PATH_MAX + 16], mo[PATH_MAX + 64];
 	ssize_t n;
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
 		if ((size_t)snprintf(dir, sizeof(dir), "%s/locale",
-		    dirname(exe)) < sizeof(dir) && access(dir, R_OK) == 0) {
+		    dirname(exe)) < sizeof(dir) &&
+		    (size_t)snprintf(mo, sizeof(mo), "%s/vi/LC_MESSAGES/%s.mo",
+		    dir, DOMAIN) < sizeof(mo) && access(mo, R_OK) == 0) {
 			bindtextdomain(DOMAIN, dir);
 			return;
 		}
