@@ -29,6 +29,9 @@ UDEV_CFLAGS := $(shell pkg-config --cflags libudev 2>/dev/null)
 UDEV_LIBS := $(shell pkg-config --libs libudev 2>/dev/null || echo -ludev)
 UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
 UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+# The malware scanner (kiosk/avscan.c), linked wherever the daemon
+# library is.
+CLAMAV_LIBS := $(shell pkg-config --libs libclamav 2>/dev/null || echo -lclamav)
 
 ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -100,12 +103,12 @@ $(BUILD)/matctl: $(call obj,$(MATCTL_SRCS)) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYP
 $(BUILD)/matverify: $(call obj,tools/matverify.c) $(LIBCRYPTO) $(LIBCOMMON)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS) $(CLAMAV_LIBS)
 
 $(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS) $(CLAMAV_LIBS)
 
 $(BUILD)/tests/test_usb%: $(call obj,tests/unit/test_usb%.c) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)

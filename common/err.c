@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -39,6 +40,9 @@ static const char *const messages[] = {
 	[33] = "account temporarily locked after failed logins",
 	[34] = "refused by policy",
 	[35] = "needs a supervisor's approval",
+	[44] = "malware found: the file is refused",
+	[45] = "the malware scanner's database is missing or broken",
+	[46] = "not a registered medium, or not usable for this",
 };
 
 const char *
@@ -46,7 +50,8 @@ mkerr_str(int err)
 {
 	if (err > 0 || err < MK_ERR_MAX)
 		return "unknown error";
-	return messages[-err];
+	/* Numbers kept for other issues may have no text yet. */
+	return messages[-err] != NULL ? messages[-err] : "unknown error";
 }
 
 int

@@ -45,7 +45,11 @@
 #define MK_ERR_APPROVAL		-35	/* needs a supervisor's approval */
 /* Kept: -36..-39 printing, -40..-43 repair, -44..-47 media,
  * -48..-51 export, -52..-55 backup. MK_ERR_MAX is the lowest in use. */
-#define MK_ERR_MAX		-35
+/* Media import and copy-out (issue 8). */
+#define MK_ERR_INFECTED		-44	/* malware found: the file is refused */
+#define MK_ERR_AVDB		-45	/* scanner database missing or broken */
+#define MK_ERR_MEDIUM		-46	/* medium not registered or not usable */
+#define MK_ERR_MAX		-46
 
 /* A short English description; never NULL. */
 const char *mkerr_str(int err);

@@ -4,7 +4,7 @@
 # Needs root (or sudo) only when something is actually missing.
 set -eu
 
-pkgs_build="gcc make pkg-config libgcrypt20-dev libudev-dev"
+pkgs_build="gcc make pkg-config libgcrypt20-dev libudev-dev libclamav-dev"
 pkgs_check="$pkgs_build libcmocka-dev clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs umockdev libumockdev-dev jq xxd"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build gnupg age time umockdev libumockdev-dev"

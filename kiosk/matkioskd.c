@@ -37,6 +37,7 @@
 #include "crypto/cry.h"
 #include "approval.h"
 #include "daemon.h"
+#include "media.h"
 #include "usbguardd.h"
 
 struct client {
@@ -412,6 +413,8 @@ start_state(struct daemon *d)
 	if (mkdir(d->conf.work, 0700) != 0 && errno != EEXIST)
 		diag(LOG_WARNING, "work directory %s: %s", d->conf.work,
 		    strerror(errno));
+	/* Mounts a killed daemon left (kiosk/media.h). */
+	media_cleanup_stale(d->sd.root);
 	if (!statedir_provisioned(&d->sd)) {
 		diag(LOG_NOTICE, "machine not provisioned: waiting for "
 		    "'matctl init'");

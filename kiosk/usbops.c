@@ -77,8 +77,8 @@ h_usb_list(struct session *s, const struct mkmsg *m)
 
 /* Only mass storage, at device, function and interface level: anything
  * else on the same device could act without being registered. */
-static int
-storage_only(const struct usbdev *u)
+int
+usbops_storage_only(const struct usbdev *u)
 {
 	uint8_t cls, sub, proto;
 	size_t i;
@@ -184,7 +184,7 @@ load_device(struct reg_req *q, char *rule, size_t rulelen, const char **why)
 	*why = "only a device with nothing but mass storage interfaces can "
 	    "be registered";
 	r = MK_ERR_DENIED;
-	if (!storage_only(u))
+	if (!usbops_storage_only(u))
 		goto out;
 	*why = "a storage device without a serial number cannot be "
 	    "registered";
