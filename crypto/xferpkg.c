@@ -60,7 +60,8 @@ xferpkg_open_key(const struct xferpkg_hdr *h, const uint8_t sk[SEAL_KEY_LEN],
 }
 
 int
-xferpkg_parse(const uint8_t *p, size_t len, struct xferpkg_hdr *h,
+xferpkg_parse(const uint8_t *p, size_t len,
+    const uint8_t sender[SIGN_PUBLIC_LEN], struct xferpkg_hdr *h,
     const uint8_t **doc, size_t *doclen)
 {
 	uint8_t hash[CRY_HASH_LEN], msg[XFERPKG_SIGMSG_LEN];
@@ -75,6 +76,8 @@ xferpkg_parse(const uint8_t *p, size_t len, struct xferpkg_hdr *h,
 		return MK_ERR_TRUNCATED;
 	if (h->doc_len < len - XFERPKG_HDR_LEN - XFERPKG_SIG_LEN)
 		return MK_ERR_TRAILING;
+	if (!cry_ct_equal(h->sender, sender, SIGN_PUBLIC_LEN))
+		return MK_ERR_SIGNATURE;
 	cry_sha256(p, XFERPKG_HDR_LEN + (size_t)h->doc_len, hash);
 	xferpkg_sigmsg(hash, msg);
 	if (sign_verify(h->sender, msg, sizeof(msg),

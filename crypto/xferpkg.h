@@ -58,11 +58,15 @@ int xferpkg_open_key(const struct xferpkg_hdr *h,
     const uint8_t sk[SEAL_KEY_LEN], uint8_t key[SEAL_KEY_LEN]);
 /*
  * A whole package in memory (tests, fuzzing): checks the header, the
- * total length (header + document + signature) and the signature against
- * h->sender. *doc, *doclen point into p. MK_ERR_SIGNATURE, MK_ERR_FORMAT,
+ * total length (header + document + signature), that the sender is
+ * `sender` (a key the receiver registered: an arbitrary key from the
+ * package is never handed to libgcrypt, whose Ed25519 verification
+ * aborts the process on some malformed points), and the signature.
+ * *doc, *doclen point into p. MK_ERR_SIGNATURE, MK_ERR_FORMAT,
  * MK_ERR_TRUNCATED, MK_ERR_TRAILING.
  */
-int xferpkg_parse(const uint8_t *p, size_t len, struct xferpkg_hdr *h,
+int xferpkg_parse(const uint8_t *p, size_t len,
+    const uint8_t sender[SIGN_PUBLIC_LEN], struct xferpkg_hdr *h,
     const uint8_t **doc, size_t *doclen);
 
 #endif /* MATKIOSK_XFERPKG_H */
