@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <syslog.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -240,22 +241,39 @@ make_dir(struct daemon *d, struct medium *m)
 	return 0;
 }
 
-int
-media_open(struct daemon *d, const char *serial, int rw, struct medium *m,
-    char *why, size_t whylen)
+/* 1 when a medium registered with direction may serve purpose. */
+static int
+purpose_ok(const char *direction, int purpose)
 {
+	switch (purpose) {
+	case MEDIA_IMPORT:
+		return !strcmp(direction, "import") || !strcmp(direction, "both");
+	case MEDIA_EXPORT:
+		return !strcmp(direction, "export") || !strcmp(direction, "both");
+	case MEDIA_BACKUP:
+		return !strcmp(direction, "backup");
+	default:
+		return 0;
+	}
+}
+
+int
+media_open(struct daemon *d, const char *serial, int purpose,
+    struct medium *m, char *why, size_t whylen)
+{
+	static const char *const names[] = { "import", "export", "backup" };
 	int r;
 
 	memset(m, 0, sizeof(*m));
 	snprintf(m->serial, sizeof(m->serial), "%s", serial);
-	m->rw = rw;
+	/* Read-write only for a medium registered to receive copies. */
+	m->rw = purpose != MEDIA_IMPORT;
 	snprintf(why, whylen, "no registered medium with this serial");
 	if ((r = find_registered(d, m)) != 0)
 		return MK_ERR_MEDIUM;
-	snprintf(why, whylen, rw ? "the medium is not registered for export" :
-	    "the medium is not registered for import");
-	if (strcmp(m->direction, "both") != 0 &&
-	    strcmp(m->direction, rw ? "export" : "import") != 0)
+	snprintf(why, whylen, "the medium is not registered for %s",
+	    purpose >= 0 && purpose <= MEDIA_BACKUP ? names[purpose] : "this");
+	if (!purpose_ok(m->direction, purpose))
 		return MK_ERR_MEDIUM;
 	snprintf(why, whylen, "the registered medium is not plugged in, or "
 	    "not authorized by the USB guard");
@@ -279,8 +297,14 @@ media_close(struct medium *m)
 {
 	if (m->mounted) {
 		sync();
-		if (umount2(m->mnt, 0) != 0)
+		if (umount2(m->mnt, 0) != 0) {
+			/* Busy (a reader the daemon does not know of): gone
+			 * from the tree now, and from the kernel once the
+			 * last user lets go. */
+			diag(LOG_WARNING, "medium %s: unmount: %s; detached",
+			    m->serial, strerror(errno));
 			umount2(m->mnt, MNT_DETACH);
+		}
 		m->mounted = 0;
 	}
 	if (m->node[0] != '\0')

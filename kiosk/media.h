@@ -30,13 +30,19 @@ struct medium {
 	int	mounted;
 };
 
+/* What a medium is mounted for; it must be registered for that purpose
+ * (the registry's direction): import "import" or "both", read-only;
+ * export "export" or "both", read-write; backup "backup", read-write. */
+#define MEDIA_IMPORT	0
+#define MEDIA_EXPORT	1
+#define MEDIA_BACKUP	2
+
 /*
- * Checks and mounts the registered medium with this serial: rw for a
- * copy-out (the medium must be registered for export or both), read-only
- * otherwise (registered for import or both). MK_ERR_MEDIUM with why for a
- * device that is absent, unregistered, blocked, altered or composite.
+ * Checks and mounts the registered medium with this serial for purpose.
+ * MK_ERR_MEDIUM with why for a device that is absent, unregistered, not
+ * registered for that purpose, blocked, altered or composite.
  */
-int media_open(struct daemon *d, const char *serial, int rw,
+int media_open(struct daemon *d, const char *serial, int purpose,
     struct medium *m, char *why, size_t whylen);
 /* Unmounts (lazily if busy) and removes the private directory. */
 void media_close(struct medium *m);

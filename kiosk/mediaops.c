@@ -201,8 +201,12 @@ read_medium_fields(const struct mkmsg *m, struct mreq *q, int need_path,
 {
 	memset(q, 0, sizeof(*q));
 	*why = "the medium's serial is missing";
+	/* Registered serials are stored escaped: anything else (control
+	 * characters, invalid UTF-8) names no medium and never reaches the
+	 * log. */
 	if (mkmsg_str(m, F_SERIAL, q->serial, sizeof(q->serial)) != 0 ||
-	    q->serial[0] == '\0')
+	    q->serial[0] == '\0' ||
+	    !mktext_is_clean(q->serial, strlen(q->serial)))
 		return MK_ERR_USAGE;
 	if (!need_path)
 		return 0;
@@ -293,7 +297,8 @@ h_media_list(struct session *s, const struct mkmsg *m)
 	struct logkv kv[1] = { { "serial", q.serial } };
 	if (session_log(s, LOG_SEV_INFO, "media.list", "", 1, kv) != 0)
 		return refuse(s, MK_ERR_LOG, NULL);
-	if ((r = media_open(s->d, q.serial, 0, &med, msg, sizeof(msg))) != 0)
+	if ((r = media_open(s->d, q.serial, MEDIA_IMPORT, &med, msg,
+	    sizeof(msg))) != 0)
 		return refuse(s, r, msg);
 	if ((fd = open(med.mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
 		walk_dir(&w, fd, "", 0);
@@ -439,7 +444,8 @@ fetch(struct session *s, unsigned gen, const struct mreq *q, int *tmp,
 	int r, fd = -1;
 
 	*tmp = -1;
-	if ((r = media_open(s->d, q->serial, 0, &med, why, whylen)) != 0)
+	if ((r = media_open(s->d, q->serial, MEDIA_IMPORT, &med, why,
+	    whylen)) != 0)
 		return r;
 	snprintf(why, whylen, "no such file on the medium");
 	if ((r = media_openat(&med, q->path, O_RDONLY, 0, &fd)) != 0)
@@ -1224,7 +1230,8 @@ copy_params(const struct mkmsg *m, struct cout *c, const char **why)
 	if (mkmsg_str(m, F_ID, c->id, sizeof(c->id)) != 0 ||
 	    !vault_id_valid(c->id) ||
 	    mkmsg_str(m, F_SERIAL, c->serial, sizeof(c->serial)) != 0 ||
-	    c->serial[0] == '\0')
+	    c->serial[0] == '\0' ||
+	    !mktext_is_clean(c->serial, strlen(c->serial)))
 		return MK_ERR_USAGE;
 	if (mkmsg_get(m, F_COPYTYPE) != NULL) {
 		if (mkmsg_str(m, F_COPYTYPE, type, sizeof(type)) != 0 ||
@@ -1279,7 +1286,8 @@ copy_write(struct session *s, unsigned gen, struct cout *c, int outfd)
 	    UINT64_MAX, sha, &n)) != 0)
 		return refuse(s, r, NULL);
 	mk_hex(sha, 32, c->pkgsha);
-	if ((r = media_open(s->d, c->serial, 1, &med, why, sizeof(why))) != 0)
+	if ((r = media_open(s->d, c->serial, MEDIA_EXPORT, &med, why,
+	    sizeof(why))) != 0)
 		return refuse(s, r, why);
 	clean_partials(&med);
 	snprintf(c->dest, sizeof(c->dest), "%s%s%s", c->serial,
@@ -1381,7 +1389,8 @@ stage_db(struct session *s, const struct mreq *q, const char *name,
 	uint64_t n;
 	int r, in = -1, out = -1;
 
-	if ((r = media_open(s->d, q->serial, 0, &med, why, whylen)) != 0)
+	if ((r = media_open(s->d, q->serial, MEDIA_IMPORT, &med, why,
+	    whylen)) != 0)
 		return r;
 	snprintf(why, whylen, "cannot copy the signature file");
 	if ((r = media_openat(&med, q->path, O_RDONLY, 0, &in)) != 0 ||

@@ -151,10 +151,13 @@ read_fields(const struct mkmsg *m, struct reg_req *q, int full,
 	*why = "the owner must be an account name";
 	if (!mktext_valid_name(q->owner))
 		return MK_ERR_ARGUMENT;
-	*why = "the direction must be import, export or both";
+	/* The purpose of the medium: "backup" media take backups only
+	 * (issue 8 added it; kiosk/media.h). */
+	*why = "the direction must be import, export, both or backup";
 	if (strcmp(q->direction, "import") != 0 &&
 	    strcmp(q->direction, "export") != 0 &&
-	    strcmp(q->direction, "both") != 0)
+	    strcmp(q->direction, "both") != 0 &&
+	    strcmp(q->direction, "backup") != 0)
 		return MK_ERR_ARGUMENT;
 	return 0;
 }

@@ -7,9 +7,8 @@
 # tests/data/av/test.hdb; the EICAR file is written here, never committed.
 # A second state directory is the receiving workstation.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/medialib.sh"
 
-DATA=$(cd "$(dirname "$0")/../data" && pwd)
-PCI=/devices/pci0000:00/0000:00:14.0
 SER=4C530001230517118283	# the SanDisk stick of the fixtures
 SMALL=0123456789ABCDEF		# the UASP drive: a tiny medium
 LOOPS=()
@@ -29,29 +28,6 @@ media_cleanup() {
 	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
 }
 trap 'media_cleanup; cleanup' EXIT
-
-# new_image FILE SIZE_MB DIR: an ext4 image holding DIR's files, on a loop
-# device; prints the device.
-new_image() {
-	truncate -s "${2}M" "$1" &&
-	    mkfs.ext4 -q -F -E root_owner=0:0 -d "$3" "$1" >/dev/null 2>&1 &&
-	    losetup -f --show "$1"
-}
-devnum() { printf '%d:%d' "0x$(stat -c %t "$1")" "0x$(stat -c %T "$1")"; }
-
-# One paragraph of the fixtures' bed, by its sysfs path.
-fixture() {
-	awk -v RS= -v ORS='\n\n' -v want="P: $1" \
-	    '{ split($0, l, "\n"); if (l[1] == want) print }' \
-	    "$DATA/usb/bed.umockdev"
-}
-# A block child of USB device $1 (path) named $2 with MAJ:MIN $3.
-block_child() {
-	printf 'P: %s/%s:1.0/host9/target9:0:0/9:0:0:0/block/%s\nN: %s\n' \
-	    "$1" "${1##*/}" "$2" "$2"
-	printf 'E: DEVNAME=/dev/%s\nE: DEVTYPE=disk\nE: SUBSYSTEM=block\n' "$2"
-	printf 'A: dev=%s\\n\n\n' "$3"
-}
 
 # --- the media: a large stick, a tiny drive, a composite device ---
 mkdir -p "$T/files" "$T/none"
@@ -80,32 +56,8 @@ check "three loop devices over ext4 images" test -b "$LOOP_A" -a -b "$LOOP_S" -a
 	fixture "$PCI"
 } >"$T/media.umockdev"
 
-# start_ws DIR: a daemon on DIR/conf in a bed with the media; its pid
-# (the bed's) is echoed.
-start_ws() {
-	local dir=$1 i
-	"$BIN/tests/tools/usbbed" "$dir/root" "$T/media.umockdev" -- \
-	    unshare -n "$BIN/matkioskd" -c "$dir/conf" -f </dev/null \
-	    >>"$dir/daemon.err" 2>&1 &
-	echo $!
-}
-wait_ws() {
-	local i
-	for i in $(seq 100); do
-		"$BIN/matctl" -c "$1/conf" status >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
-}
-conf_for() {
-	mkdir -p "$1/run"
-	printf '[paths]\nstate = %s/state\nsocket = %s/run/sock\nwork = %s/work\nusb_rules = %s/usb.rules\n' \
-	    "$1" "$1" "$1" "$1" >"$1/conf"
-}
-export TMPDIR="$T" LD_PRELOAD=libumockdev-preload.so.0
 conf_for "$T"
 DPID=$(start_ws "$T")
-unset LD_PRELOAD
 check "workstation A starts in a bed with the media" wait_ws "$T"
 provision || { not_ok "provisioning"; exit 1; }
 
@@ -198,9 +150,7 @@ check "nothing mounted after the refusals" test "$(mounted "$LOOP_A")" -eq 0
 # --- workstation B, the receiver ---
 mkdir -p "$T/b"
 conf_for "$T/b"
-export LD_PRELOAD=libumockdev-preload.so.0
 BPID=$(start_ws "$T/b")
-unset LD_PRELOAD
 check "workstation B starts" wait_ws "$T/b"
 printf '%s\n' "$PW" | "$BIN/matctl" -c "$T/b/conf" init --supervisor "$SUP" \
     --full-name "Giám đốc B" --certificate "$T/b/cert.txt" >"$T/b/init.out" 2>&1
@@ -303,7 +253,7 @@ check "fault: nothing that looks complete on the full medium" \
 umount "$T/look"
 
 # --- faults: kill -9 mid-copy ---
-head -c 200000000 /dev/zero >"$T/huge"
+head -c 100000000 /dev/zero >"$T/huge"
 HUGE=$(sctl doc import "$T/huge" --class mat 2>/dev/null)
 DONE0=$(log_count 'copy\.done')
 BEGIN0=$(log_count 'copy\.begin')
@@ -322,9 +272,7 @@ DPID=
 check "fault: the copy was cut short while writing" test "$i" -lt 3000
 check "fault: after kill -9, copy.begin without copy.done" \
     test "$(log_count 'copy\.done')" -eq "$DONE0" -a "$(log_count 'copy\.begin')" -eq $((BEGIN0 + 1))
-export LD_PRELOAD=libumockdev-preload.so.0
 DPID=$(start_ws "$T")
-unset LD_PRELOAD
 check "the daemon restarts" wait_ws "$T"
 check "the restart unmounted what the killed daemon left" test "$(mounted "$LOOP_A")" -eq 0
 mount -o ro,noload "$LOOP_A" "$T/look"
