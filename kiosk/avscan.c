@@ -76,6 +76,11 @@ load(const char *dbdir, const char *tmpdir, unsigned *sigs, char *why,
 	}
 	if (tmpdir != NULL)
 		cl_engine_set_str(e, CL_ENGINE_TMPDIR, tmpdir);
+	/* libclamav skips (and calls clean) what exceeds its limits; they
+	 * are raised to the largest import, and a file still beyond them
+	 * is flagged (CL_SCAN_HEURISTIC_EXCEEDS_MAX), never passed. */
+	cl_engine_set_num(e, CL_ENGINE_MAX_FILESIZE, AVSCAN_FILE_MAX);
+	cl_engine_set_num(e, CL_ENGINE_MAX_SCANSIZE, AVSCAN_FILE_MAX);
 	/* No bytecode: signatures are data, never code to run. */
 	if ((r = cl_load(dbdir, e, sigs, CL_DB_STDOPT & ~CL_DB_BYTECODE)) !=
 	    CL_SUCCESS || *sigs == 0 ||
@@ -145,6 +150,7 @@ avscan_fd(const char *dbdir, const char *tmpdir, int fd, char *name,
 	}
 	memset(&opt, 0, sizeof(opt));
 	opt.general = CL_SCAN_GENERAL_HEURISTICS;
+	opt.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
 	opt.parse = ~0u;
 	r = cl_scandesc(fd, NULL, &virname, &scanned, e, &opt);
 	if (r == CL_VIRUS)

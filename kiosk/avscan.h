@@ -11,6 +11,9 @@
 #include <stddef.h>
 
 #define AVSCAN_NAME_MAX	128
+/* The largest file scanned in full (libclamav's limits are 32-bit); the
+ * import refuses larger files. */
+#define AVSCAN_FILE_MAX	(2000LL * 1024 * 1024)
 
 /* Initialises libclamav once (any thread); 0 or MK_ERR_AVDB. */
 int avscan_init(void);

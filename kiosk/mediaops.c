@@ -45,7 +45,7 @@
 #include "vault.h"
 
 #define IO_CHUNK		65536
-#define IMPORT_MAX		(UINT64_C(4) << 30)	/* one file */
+#define IMPORT_MAX		((uint64_t)AVSCAN_FILE_MAX)	/* one file */
 #define AVDB_FILE_MAX		(UINT64_C(512) << 20)
 #define WS_FILE_MAX		(256 * 1024)
 #define WS_NAME_MAX		64
