@@ -190,3 +190,9 @@ avscan_sigs(void)
 	pthread_mutex_unlock(&av_lock);
 	return n;
 }
+
+void
+avscan_done(void)
+{
+	avscan_reload();
+}

@@ -34,6 +34,8 @@ int avscan_check_db(const char *dbdir, unsigned *sigs, char *why,
 /* Drops the loaded engine, so that the next scan loads the database
  * again (after an update). */
 void avscan_reload(void);
+/* Frees the engine at exit (no scan may run). */
+void avscan_done(void);
 /* Signatures of the loaded engine (0 if none is loaded). */
 unsigned avscan_sigs(void);
 

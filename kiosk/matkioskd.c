@@ -37,6 +37,7 @@
 #include "crypto/cry.h"
 #include "approval.h"
 #include "daemon.h"
+#include "avscan.h"
 #include "media.h"
 #include "usbguardd.h"
 
@@ -574,6 +575,7 @@ main(int argc, char **argv)
 	r = run_loop(&lp);
 	shutdown_daemon(&lp);
 	approvals_free(d.approvals);
+	avscan_done();
 	cry_done();
 	return r == 0 ? 0 : 1;
 }
