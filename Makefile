@@ -40,6 +40,9 @@ QRENCODE_LIBS := $(shell pkg-config --libs libqrencode 2>/dev/null || echo -lqre
 PRINT_LIBS := -lcups
 MARKPDF_CFLAGS := $(shell pkg-config --cflags poppler-glib cairo 2>/dev/null)
 MARKPDF_LIBS := $(shell pkg-config --libs poppler-glib cairo 2>/dev/null)
+# The malware scanner (kiosk/avscan.c), linked wherever the daemon
+# library is.
+CLAMAV_LIBS := $(shell pkg-config --libs libclamav 2>/dev/null || echo -lclamav)
 
 ifeq ($(MODE),asan)
 MODE_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -118,12 +121,12 @@ $(BUILD)/matkioskd: PROG_LIBS = $(ARCHIVE_LIBS) $(PRINT_LIBS)
 $(BUILD)/matctl: PROG_LIBS = $(QRENCODE_LIBS)
 $(PROGS):
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS) $(PROG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GCRYPT_LIBS) $(UDEV_LIBS) $(PROG_LIBS) $(CLAMAV_LIBS)
 
 $(BUILD)/tests/test_kiosk_%: $(call obj,tests/unit/test_kiosk_%.c) $(LIBKIOSK) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS) $(ARCHIVE_LIBS) $(PRINT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(GCRYPT_LIBS) $(UDEV_LIBS) $(ARCHIVE_LIBS) $(PRINT_LIBS) $(CLAMAV_LIBS)
 
 $(BUILD)/tests/test_usb%: $(call obj,tests/unit/test_usb%.c) $(LIBUSBGUARD) $(LIBCRYPTO) $(LIBCOMMON)
 	@mkdir -p $(dir $@)

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -42,6 +43,9 @@ static const char *const messages[] = {
 	[36] = "printer unavailable or the print job failed",
 	[37] = "not a local printer: network printers are refused",
 	[38] = "this format cannot be marked as a copy",
+	[44] = "malware found: the file is refused",
+	[45] = "the malware scanner's database is missing or broken",
+	[46] = "not a registered medium, or not usable for this",
 };
 
 const char *
@@ -49,7 +53,8 @@ mkerr_str(int err)
 {
 	if (err > 0 || err < MK_ERR_MAX || messages[-err] == 0)
 		return "unknown error";
-	return messages[-err];
+	/* Numbers kept for other issues may have no text yet. */
+	return messages[-err] != NULL ? messages[-err] : "unknown error";
 }
 
 int

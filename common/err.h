@@ -50,7 +50,11 @@
 					   job failed */
 #define MK_ERR_NET_PRINTER	-37	/* not a local printer (Article 13.2) */
 #define MK_ERR_UNMARKABLE	-38	/* a format that cannot be marked */
-#define MK_ERR_MAX		-38
+/* Media import and copy-out (issue 8). */
+#define MK_ERR_INFECTED		-44	/* malware found: the file is refused */
+#define MK_ERR_AVDB		-45	/* scanner database missing or broken */
+#define MK_ERR_MEDIUM		-46	/* medium not registered or not usable */
+#define MK_ERR_MAX		-46
 
 /* A short English description; never NULL. */
 const char *mkerr_str(int err);

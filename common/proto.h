@@ -76,6 +76,24 @@ struct mkbuf;
 					   F_CLASS F_COPY_TYPE F_COUNT F_MADE
 					   F_APPROVER F_USER F_DEST F_STATE
 					   [F_MESSAGE] [F_JOB] [F_PAGES])* OK */
+/* Media import, copy-out, signatures, receiving workstations
+ * (kiosk/mediaops.c, docs/protocol.md "Media"). */
+#define MSG_MEDIA_LIST		0x0090	/* F_SERIAL -> ENTRY(F_MPATH F_SIZE)* OK */
+#define MSG_MEDIA_IMPORT	0x0091	/* F_SERIAL F_MPATH [F_CLASS] [F_TITLE]
+					   -> OK F_ID F_SIZE F_STATE */
+#define MSG_COPY_OUT		0x0092	/* F_ID F_SERIAL F_WORKSTATION |
+					   F_COPYTYPE "plaintext" -> OK F_MPATH
+					   F_SEQ F_PKGHASH */
+#define MSG_AV_UPDATE		0x0093	/* F_SERIAL F_MPATH -> OK F_COUNT */
+#define MSG_WS_SELF		0x0094	/* -> OK F_SIGNPUB F_XFERPUB */
+#define MSG_WS_ADD		0x0095	/* F_WORKSTATION F_SIGNPUB F_XFERPUB */
+#define MSG_WS_LIST		0x0096	/* -> ENTRY(F_WORKSTATION ...)* OK */
+#define F_MPATH		110	/* a path on a medium, relative to its root */
+#define F_WORKSTATION	111	/* a receiving workstation's name */
+#define F_COPYTYPE	112	/* "transfer-package", "plaintext" */
+#define F_PKGHASH	113	/* SHA-256 of a transfer package, hex */
+#define F_SIGNPUB	114	/* Ed25519 public key, hex */
+#define F_XFERPUB	115	/* X25519 public key, hex */
 /* Backup and restore (kiosk/backupops.c). */
 #define MSG_BACKUP		0x00b0	/* F_PATH -> OK F_SEQ F_COUNT F_TOTAL F_SIZE */
 #define MSG_BACKUP_VERIFY	0x00b1	/* F_PATH -> ENTRY(F_KEY F_VALUE)* OK */

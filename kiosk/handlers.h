@@ -87,6 +87,15 @@ struct copyreg;
  * For the inspection export. */
 int copyreg_collect(struct daemon *d, uint64_t head, struct copyreg *reg,
     uint64_t *damaged);
+/* Media import, copy-out, signature updates, receiving workstations
+ * (kiosk/mediaops.c). */
+int h_media_list(struct session *s, const struct mkmsg *m);
+int h_media_import(struct session *s, const struct mkmsg *m);
+int h_copy_out(struct session *s, const struct mkmsg *m);
+int h_av_update(struct session *s, const struct mkmsg *m);
+int h_ws_self(struct session *s, const struct mkmsg *m);
+int h_ws_add(struct session *s, const struct mkmsg *m);
+int h_ws_list(struct session *s, const struct mkmsg *m);
 
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);

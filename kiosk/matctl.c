@@ -66,6 +66,11 @@ usage(void)
 	    "  restore --from PATH\n"
 	    "  media sanitize DEVICE [--certificate FILE]\n"
 	    "  decommission --export DIR [--certificate FILE]\n"
+	    "  media list SERIAL [--json]\n"
+	    "  media import SERIAL PATH [--class C] [--title T]\n"
+	    "  copy-out ID --to SERIAL (--package-for WS | --plaintext)\n"
+	    "  av update SERIAL PATH\n"
+	    "  workstation self | list [--json] | add NAME SIGNPUB XFERPUB\n"
 	    "  log [--event E] [--level L] [--user U] [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD]\n"
 	    "      [--limit N] [--cursor SEQ] [--newer] [--json]\n"
@@ -1401,6 +1406,12 @@ main(int argc, char **argv)
 		r = cmd_print(&ctl, argc, argv);
 	else if (strcmp(argv[0], "register") == 0)
 		r = cmd_register(&ctl, argc, argv);
+	else if (strcmp(argv[0], "copy-out") == 0)
+		r = cmd_copy_out(&ctl, argc, argv);
+	else if (strcmp(argv[0], "av") == 0)
+		r = cmd_av(&ctl, argc, argv);
+	else if (strcmp(argv[0], "workstation") == 0)
+		r = cmd_workstation(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

@@ -64,5 +64,10 @@ int cmd_selfcheck(struct ctl *ctl, int argc, char **argv);
 /* kiosk/matctl_print.c */
 int cmd_print(struct ctl *ctl, int argc, char **argv);
 int cmd_register(struct ctl *ctl, int argc, char **argv);
+/* Media import, copy-out, signatures, workstations (matctl_media.c). */
+int cmd_media_io(struct ctl *ctl, int argc, char **argv);
+int cmd_copy_out(struct ctl *ctl, int argc, char **argv);
+int cmd_av(struct ctl *ctl, int argc, char **argv);
+int cmd_workstation(struct ctl *ctl, int argc, char **argv);
 
 #endif /* MATKIOSK_MATCTL_H */

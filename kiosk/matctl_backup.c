@@ -174,6 +174,9 @@ cmd_media(struct ctl *ctl, int argc, char **argv)
 	struct mkmsg ok;
 	int r, used;
 
+	if (argc >= 2 && (strcmp(argv[1], "list") == 0 ||
+	    strcmp(argv[1], "import") == 0))
+		return cmd_media_io(ctl, argc, argv);
 	cert = cert_option(argc, argv, &used);
 	argc -= used;
 	if (argc != 3 || strcmp(argv[1], "sanitize") != 0)

@@ -37,6 +37,8 @@
 #include "crypto/cry.h"
 #include "approval.h"
 #include "daemon.h"
+#include "avscan.h"
+#include "media.h"
 #include "usbguardd.h"
 
 struct client {
@@ -412,6 +414,8 @@ start_state(struct daemon *d)
 	if (mkdir(d->conf.work, 0700) != 0 && errno != EEXIST)
 		diag(LOG_WARNING, "work directory %s: %s", d->conf.work,
 		    strerror(errno));
+	/* Mounts a killed daemon left (kiosk/media.h). */
+	media_cleanup_stale(d->sd.root);
 	if (!statedir_provisioned(&d->sd)) {
 		diag(LOG_NOTICE, "machine not provisioned: waiting for "
 		    "'matctl init'");
@@ -571,6 +575,7 @@ main(int argc, char **argv)
 	r = run_loop(&lp);
 	shutdown_daemon(&lp);
 	approvals_free(d.approvals);
+	avscan_done();
 	cry_done();
 	return r == 0 ? 0 : 1;
 }

@@ -392,6 +392,21 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_doc_cat(s, m);
 	case MSG_DOC_DELETE:
 		return h_doc_delete(s, m);
+	/* Media import, copy-out, signatures (kiosk/mediaops.c). */
+	case MSG_MEDIA_LIST:
+		return h_media_list(s, m);
+	case MSG_MEDIA_IMPORT:
+		return h_media_import(s, m);
+	case MSG_COPY_OUT:
+		return h_copy_out(s, m);
+	case MSG_AV_UPDATE:
+		return h_av_update(s, m);
+	case MSG_WS_SELF:
+		return h_ws_self(s, m);
+	case MSG_WS_ADD:
+		return h_ws_add(s, m);
+	case MSG_WS_LIST:
+		return h_ws_list(s, m);
 	default:
 		return MK_ERR_PROTOCOL;
 	}

@@ -65,6 +65,11 @@ void usbd_redecide(struct daemon *d);
 struct usbdev;
 int usbd_read_device(const char *port, struct usbdev **out);
 
+/* 1 when the device has nothing but mass storage interfaces, at device,
+ * function and interface level (kiosk/usbops.c): what registration and
+ * mounting both require. */
+int usbops_storage_only(const struct usbdev *u);
+
 /* The device table (d->lock held); i < usbd_count_locked. */
 size_t usbd_count_locked(const struct daemon *d);
 const struct usbd_entry *usbd_entry_locked(const struct daemon *d,

@@ -77,8 +77,8 @@ h_usb_list(struct session *s, const struct mkmsg *m)
 
 /* Only mass storage, at device, function and interface level: anything
  * else on the same device could act without being registered. */
-static int
-storage_only(const struct usbdev *u)
+int
+usbops_storage_only(const struct usbdev *u)
 {
 	uint8_t cls, sub, proto;
 	size_t i;
@@ -151,10 +151,13 @@ read_fields(const struct mkmsg *m, struct reg_req *q, int full,
 	*why = "the owner must be an account name";
 	if (!mktext_valid_name(q->owner))
 		return MK_ERR_ARGUMENT;
-	*why = "the direction must be import, export or both";
+	/* The purpose of the medium: "backup" media take backups only
+	 * (issue 8 added it; kiosk/media.h). */
+	*why = "the direction must be import, export, both or backup";
 	if (strcmp(q->direction, "import") != 0 &&
 	    strcmp(q->direction, "export") != 0 &&
-	    strcmp(q->direction, "both") != 0)
+	    strcmp(q->direction, "both") != 0 &&
+	    strcmp(q->direction, "backup") != 0)
 		return MK_ERR_ARGUMENT;
 	return 0;
 }
@@ -184,7 +187,7 @@ load_device(struct reg_req *q, char *rule, size_t rulelen, const char **why)
 	*why = "only a device with nothing but mass storage interfaces can "
 	    "be registered";
 	r = MK_ERR_DENIED;
-	if (!storage_only(u))
+	if (!usbops_storage_only(u))
 		goto out;
 	*why = "a storage device without a serial number cannot be "
 	    "registered";
