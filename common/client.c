@@ -30,6 +30,12 @@ mkclient_close(struct mkclient *c)
 	free(c);
 }
 
+int
+mkclient_fd(const struct mkclient *c)
+{
+	return c->fd;
+}
+
 struct mkbuf *
 mkclient_out(struct mkclient *c)
 {

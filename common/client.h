@@ -15,6 +15,8 @@ struct mkclient;
  * refusal, msg gets the daemon's reason. */
 int mkclient_connect(const char *path, struct mkclient **out, char *msg,
     size_t msglen);
+/* The socket, to poll it beside a terminal (a repair session's stream). */
+int mkclient_fd(const struct mkclient *c);
 /* Closes and wipes the buffers; accepts NULL. */
 void mkclient_close(struct mkclient *c);
 /* The buffer to build the next request in (mkmsg_start / mkmsg_add). */

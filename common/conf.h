@@ -31,6 +31,11 @@ struct mkconf {
 	unsigned	idle_lock_minutes;	/* 1..10, Article 8.7 */
 	/* [backup] */
 	unsigned	backup_interval_days;	/* 1..365, Article 10 */
+	/* [repair] (Article 13.3) */
+	unsigned	repair_limit_minutes;	/* 1..480 */
+	/* Tests only: a limit in seconds instead (0: off); every session
+	 * started under it says so in its repair.start record. */
+	unsigned	repair_test_limit_seconds;	/* 0..3600 */
 };
 
 /* Fills in the fixed defaults of DESIGN.md. */

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -39,12 +40,17 @@ static const char *const messages[] = {
 	[33] = "account temporarily locked after failed logins",
 	[34] = "refused by policy",
 	[35] = "needs a supervisor's approval",
+	[40] = "a repair session is in progress",
+	[41] = "the recording does not match the log",
+	[42] = "needs a supervisor and a technician",
 };
 
 const char *
 mkerr_str(int err)
 {
-	if (err > 0 || err < MK_ERR_MAX)
+	if (err > 0 || err < MK_ERR_MAX ||
+	    (size_t)-err >= sizeof(messages) / sizeof(messages[0]) ||
+	    messages[-err] == NULL)
 		return "unknown error";
 	return messages[-err];
 }

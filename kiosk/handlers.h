@@ -66,6 +66,17 @@ int h_usb_unregister(struct session *s, const struct mkmsg *m);
 
 int h_log_query(struct session *s, const struct mkmsg *m);
 
+/* Supervised repair sessions (kiosk/repairops.c). */
+int h_repair_start(struct session *s, const struct mkmsg *m);
+int h_repair_end(struct session *s, const struct mkmsg *m);
+int h_repair_signoff(struct session *s, const struct mkmsg *m);
+int h_repair_list(struct session *s, const struct mkmsg *m);
+int h_repair_show(struct session *s, const struct mkmsg *m);
+int h_repair_play(struct session *s, const struct mkmsg *m);
+/* 1 while a repair session holds the vault sealed: no session may hold
+ * or take the vault key (any thread). */
+int repair_sealed(void);
+
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);
 int reply_ok(struct session *s);
