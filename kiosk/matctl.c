@@ -69,6 +69,11 @@ usage(void)
 	    "  log [--event E] [--level L] [--user U] [--from YYYY-MM-DD] "
 	    "[--to YYYY-MM-DD]\n"
 	    "      [--limit N] [--cursor SEQ] [--newer] [--json]\n"
+	    "  repair start --technician NAME [--supervisor NAME] "
+	    "--reason TEXT\n"
+	    "  repair list [--json] | repair show|end N\n"
+	    "  repair play N [--speed X] [--no-wait]\n"
+	    "  repair sign-off N --work TEXT --account TEXT\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1382,6 +1387,8 @@ main(int argc, char **argv)
 		r = cmd_decommission(&ctl, argc, argv);
 	else if (strcmp(argv[0], "log") == 0)
 		r = cmd_log(&ctl, argc, argv);
+	else if (strcmp(argv[0], "repair") == 0)
+		r = cmd_repair(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

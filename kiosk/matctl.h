@@ -56,4 +56,7 @@ int cmd_restore(struct ctl *ctl, int argc, char **argv);
 int cmd_media(struct ctl *ctl, int argc, char **argv);
 int cmd_decommission(struct ctl *ctl, int argc, char **argv);
 
+/* kiosk/matctl_repair.c */
+int cmd_repair(struct ctl *ctl, int argc, char **argv);
+
 #endif /* MATKIOSK_MATCTL_H */

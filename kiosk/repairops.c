@@ -404,21 +404,18 @@ set_end(struct run *rn, const char *token, const char *msg)
 	snprintf(rn->endmsg, sizeof(rn->endmsg), "%s", msg);
 }
 
+/*
+ * The shell reads no startup file: its environment is exactly this one,
+ * and nothing from the machine's home directories runs before the
+ * recorded prompt. Only async-signal-safe calls between fork and exec.
+ */
 static void __attribute__((noreturn))
-child(uint32_t id)
+child(char *const envp[])
 {
-	char idenv[32];
-	char *const argv[] = { "bash", NULL };
-	char *envp[] = { "HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:"
-	    "/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm-256color",
-	    "SHELL=" REPAIR_SHELL, "LANG=C.UTF-8", "HISTFILE=/dev/null",
-	    idenv, NULL };
+	char *const argv[] = { "bash", "--noprofile", "--norc", "-i", NULL };
 	sigset_t none;
 	int sig;
 
-	/* Only async-signal-safe calls between fork and exec. */
-	idenv[0] = '\0';
-	snprintf(idenv, sizeof(idenv), "MATKIOSK_REPAIR=%" PRIu32, id);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (sig = 1; sig < NSIG; sig++)
@@ -877,6 +874,15 @@ spawn(struct run *rn, const struct start *st)
 	struct winsize ws;
 	int fl;
 
+	char idenv[40], ps1[64];
+	char *envp[] = { "HOME=/root", "PATH=/usr/local/sbin:/usr/local/bin:"
+	    "/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm-256color",
+	    "SHELL=" REPAIR_SHELL, "LANG=C.UTF-8", "HISTFILE=/dev/null",
+	    idenv, ps1, NULL };
+
+	snprintf(idenv, sizeof(idenv), "MATKIOSK_REPAIR=%" PRIu32, rn->ri.id);
+	snprintf(ps1, sizeof(ps1), "PS1=[repair %" PRIu32 "] \\w# ",
+	    rn->ri.id);
 	memset(&ws, 0, sizeof(ws));
 	ws.ws_row = (unsigned short)st->rows;
 	ws.ws_col = (unsigned short)st->cols;
@@ -884,7 +890,7 @@ spawn(struct run *rn, const struct start *st)
 	if (rn->pid < 0)
 		return mkerr_from_errno(errno);
 	if (rn->pid == 0)
-		child(rn->ri.id);
+		child(envp);
 	if ((fl = fcntl(rn->master, F_GETFL)) < 0 ||
 	    fcntl(rn->master, F_SETFL, fl | O_NONBLOCK) != 0 ||
 	    fcntl(rn->master, F_SETFD, FD_CLOEXEC) != 0)
