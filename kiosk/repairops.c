@@ -181,27 +181,47 @@ info_load(const struct daemon *d, uint32_t id, struct rinfo *ri)
 	return 0;
 }
 
-/* The next session number: one past the highest in STATE/repair. */
-static uint32_t
-next_id(const struct daemon *d)
+/*
+ * The next session number: one past the highest of STATE/repair and of
+ * STATE/repair-seq, which keeps the last number given outside the
+ * recordings' directory (that may be a medium of its own), so that a
+ * number is never given twice: its parts in the log are found by it.
+ */
+static int
+next_id(const struct daemon *d, uint32_t *id)
 {
-	char dir[STATEDIR_PATH_MAX + 64], *end;
+	char dir[STATEDIR_PATH_MAX + 64], *end, text[16];
+	struct mkbuf *b = NULL;
 	struct dirent *de;
 	unsigned long v;
 	uint32_t max = 0;
 	DIR *dp;
+	int n;
 
-	if (rpath(d, 0, NULL, dir, sizeof(dir)) != 0 ||
-	    (dp = opendir(dir)) == NULL)
-		return 1;
-	while ((de = readdir(dp)) != NULL) {
-		v = strtoul(de->d_name, &end, 10);
-		if (end != de->d_name && *end == '.' && v < UINT32_MAX &&
-		    v > max)
-			max = (uint32_t)v;
+	if (mkfs_path(dir, sizeof(dir), "%s/repair-seq", d->sd.root) != 0)
+		return MK_ERR_TOO_LARGE;
+	if (mkfs_read_file(dir, 15, &b) == 0) {
+		n = snprintf(text, sizeof(text), "%.*s", (int)mkbuf_len(b),
+		    (const char *)mkbuf_ptr(b));
+		v = n > 0 ? strtoul(text, NULL, 10) : 0;
+		max = v < UINT32_MAX ? (uint32_t)v : 0;
+		mkbuf_free(b);
 	}
-	closedir(dp);
-	return max + 1;
+	if (rpath(d, 0, NULL, dir, sizeof(dir)) == 0 &&
+	    (dp = opendir(dir)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			v = strtoul(de->d_name, &end, 10);
+			if (end != de->d_name && *end == '.' &&
+			    v < UINT32_MAX - 1 && v > max)
+				max = (uint32_t)v;
+		}
+		closedir(dp);
+	}
+	*id = max + 1;
+	n = snprintf(text, sizeof(text), "%" PRIu32 "\n", *id);
+	if (mkfs_path(dir, sizeof(dir), "%s/repair-seq", d->sd.root) != 0)
+		return MK_ERR_TOO_LARGE;
+	return mkfs_atomic_write(dir, text, (size_t)n, 0600);
 }
 
 static int64_t
@@ -914,11 +934,19 @@ begin(struct session *s, const struct start *st, struct run *rn,
 		snprintf(why, whylen, "the machine is in lockdown");
 		return MK_ERR_LOCKED;
 	}
-	rn->ri.id = next_id(d);
-	if ((r = claim(rn->ri.id)) != 0) {
+	if ((r = claim(0)) != 0) {
 		snprintf(why, whylen, "another repair session is in progress");
 		return r;
 	}
+	if ((r = next_id(d, &rn->ri.id)) != 0) {
+		release();
+		snprintf(why, whylen, "cannot number the session: %s",
+		    mkerr_str(r));
+		return r;
+	}
+	pthread_mutex_lock(&live_lock);
+	live.id = rn->ri.id;
+	pthread_mutex_unlock(&live_lock);
 	snprintf(rn->ri.sup, sizeof(rn->ri.sup), "%s", st->sup);
 	snprintf(rn->ri.tech, sizeof(rn->ri.tech), "%s", st->tech);
 	snprintf(rn->ri.reason, sizeof(rn->ri.reason), "%s", st->reason);
@@ -951,7 +979,8 @@ start_session(struct session *s, const struct start *st, struct run *rn)
 	if ((r = seal_vault(s)) != 0)
 		snprintf(why, sizeof(why), "a session would not give up the "
 		    "vault key");
-	else if ((r = open_recording(rn, st)) != 0)
+	else if ((r = open_recording(rn, st)) != 0 ||
+	    (r = info_save(s->d, &rn->ri)) != 0)
 		snprintf(why, sizeof(why), "cannot create the recording: %s",
 		    mkerr_str(r));
 	else if ((r = spawn(rn, st)) != 0)
