@@ -76,6 +76,8 @@ int h_repair_play(struct session *s, const struct mkmsg *m);
 /* 1 while a repair session holds the vault sealed: no session may hold
  * or take the vault key (any thread). */
 int repair_sealed(void);
+/* "session 3 running (...)" or "-", for status. */
+void repair_status(char *out, size_t outlen);
 
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);

@@ -428,7 +428,7 @@ repair_play(struct ctl *ctl, int argc, char **argv)
 			break;
 		}
 		if (m.type == MSG_DATA && (f = mkmsg_get(&m, F_DATA)) != NULL) {
-			if (mkbuf_put(all, f->p, f->len) != 0) {
+			if (f->len > 0 && mkbuf_put(all, f->p, f->len) != 0) {
 				r = fail("repair play", "recording too large");
 				break;
 			}

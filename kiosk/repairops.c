@@ -74,6 +74,18 @@ repair_sealed(void)
 	return atomic_load(&sealed);
 }
 
+void
+repair_status(char *out, size_t outlen)
+{
+	pthread_mutex_lock(&live_lock);
+	if (live.active)
+		snprintf(out, outlen, "session %" PRIu32 " running (vault "
+		    "sealed, recorded)", live.id);
+	else
+		snprintf(out, outlen, "-");
+	pthread_mutex_unlock(&live_lock);
+}
+
 /* What STATE/repair/N.info says of a session (for listing; the log is
  * what proves it). */
 struct rinfo {
@@ -334,7 +346,8 @@ check_person(struct session *s, const struct mkmsg *m, uint8_t utag,
 		goto out;
 	}
 	if ((r = auth_check(s, user, pw, "repair", &a, sk, why,
-	    whylen)) != 0)
+	    whylen)) != 0 || (r = policy_password_due(&a, &s->d->conf,
+	    daemon_now(), why, whylen)) != 0)
 		goto out;
 	if (policy_may(a.roles, act) != want) {
 		snprintf(why, whylen, "%s is not a %s", user,

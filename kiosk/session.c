@@ -174,6 +174,7 @@ struct status {
 	char	usb[512];
 	char	idle[16];
 	char	backup[160];
+	char	repair[96];
 };
 
 static void
@@ -210,6 +211,7 @@ gather_status(struct daemon *d, struct status *st)
 	snprintf(st->fail, sizeof(st->fail), "%s", d->fail_reason);
 	snprintf(st->idle, sizeof(st->idle), "%u", d->conf.idle_lock_minutes);
 	pthread_mutex_unlock(&d->lock);
+	repair_status(st->repair, sizeof(st->repair));
 }
 
 static int
@@ -237,7 +239,8 @@ h_status(struct session *s, const struct mkmsg *m)
 	    (r = add_entry(s, "idle-lock-minutes", st.idle)) != 0 ||
 	    (r = add_entry(s, "backup", st.provisioned ? st.backup :
 	    "-")) != 0 ||
-	    (r = add_entry(s, "usb-guard", st.usb)) != 0)
+	    (r = add_entry(s, "usb-guard", st.usb)) != 0 ||
+	    (r = add_entry(s, "repair", st.repair)) != 0)
 		return r;
 	return reply_ok(s);
 }

@@ -47,7 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    t < UINT64_MAX / 2)
 		again(t, type, d);
 	mkbuf_reset(d);
-	CHECK(mkbuf_put(d, data, size) == 0 || size > CAST_LINE_MAX);
+	CHECK(size == 0 || mkbuf_put(d, data, size) == 0 ||
+	    size > CAST_LINE_MAX);
 	if (size <= 65536)
 		again(size, 'o', d);
 	mkbuf_free(d);
