@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -872,7 +873,7 @@ finish(struct run *rn)
 	daemon_log(rn->d, sev, "system", "-", "repair.end", id,
 	    rn->incident ? 8 : 7, kv);
 	if ((r = info_save(rn->d, &rn->ri)) != 0)
-		diag(3, "repair %s: cannot save its record: %s", id,
+		diag(LOG_ERR, "repair %s: cannot save its record: %s", id,
 		    mkerr_str(r));
 	if ((r = mkmsg_start(rn->s->out, MSG_REPAIR_EXIT)) != 0 ||
 	    (r = mkmsg_add_str(rn->s->out, F_STATE, rn->end)) != 0 ||
@@ -1004,6 +1005,15 @@ start_session(struct session *s, const struct start *st, struct run *rn)
 		struct logkv kv[2] = { { "end", "failed" }, { "why", why } };
 		daemon_log(s->d, LOG_SEV_CAO, "system", "-", "repair.end", id,
 		    2, kv);
+		if (rn->pid > 0) {
+			kill_session(rn->pid, SIGKILL);
+			while (waitpid(rn->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			rn->pid = -1;
+		}
+		if (rn->master >= 0)
+			close(rn->master);
+		rn->master = -1;
 		recorder_free(rn->rec);
 		rn->rec = NULL;
 		release();

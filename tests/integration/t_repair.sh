@@ -186,6 +186,16 @@ if printf '%s\n' "$DPW" | ctl -u soanthao doc cat "$ID1" >"$T/cat" 2>"$T/err"; t
 else
 	check "a drafter logging in during a repair cannot read a document" test ! -s "$T/cat"
 fi
+ctl status >"$T/status2"
+check "status shows the repair running, the guards still on" \
+    bash -c "grep -q '^repair .*session 2 running' '$T/status2' && grep -q '^usb-guard  *running' '$T/status2' && grep -q '^air-gap  *clean' '$T/status2' && grep -q '^state  *sealed' '$T/status2'"
+if printf '%s\n' "$TPW" | ctl -u kythuat usb register 1-1 --label x --owner kythuat \
+    --direction import >/dev/null 2>"$T/err"; then
+	not_ok "the technician cannot admit a USB device"
+else
+	check "the technician cannot admit a USB device (only a supervisor registers one)" \
+	    grep -q "do not allow usb.register" "$T/err"
+fi
 check "the supervisor ends it" sctl repair end 2
 wait $RP
 check "the session ended, saying by whom" grep -q "ended by the supervisor $SUP" "$T/err2"
@@ -222,11 +232,13 @@ mount -t tmpfs -o size=64k,mode=0700 mk-repair "$MNT" && {
 }
 
 # --- a link brought up inside the session: an incident that ends it ---
-feed "$T/out5" "$PW" "$TPW" 'ip link add mkrv0 type veth peer name mkrv1 && ip link set mkrv0 up; sleep 3; echo "van-$((2+2))-con"' |
-    rstart --supervisor "$SUP" --reason "Mạng" >"$T/out5" 2>"$T/err5"
-rc=$?
-check "bringing up a veth ends the session (exit $rc)" \
-    bash -c "[ $rc -ne 0 ] && grep -q '(incident)' '$T/err5'"
+feed "$T/out5" "$PW" "$TPW" 'ip link add mkrv0 type veth peer name mkrv1 && ip link set mkrv0 up && date +%s%N; sleep 3; echo "van-$((2+2))-con"' |
+    { rstart --supervisor "$SUP" --reason "Mạng" >"$T/out5" 2>"$T/err5"; echo $? >"$T/rc5"; date +%s%N >"$T/t5"; }
+rc=$(cat "$T/rc5")
+up=$(tr -d '\r' <"$T/out5" | grep -a -o -E '^[0-9]{19}$' | head -1)
+ms=$(( ($(cat "$T/t5") - ${up:-0}) / 1000000 ))
+check "bringing up a veth ends the session (exit $rc; ${ms} ms from link up to the client's end)" \
+    bash -c "[ $rc -ne 0 ] && grep -q '(incident)' '$T/err5' && [ -n '$up' ] && [ $ms -lt 2000 ]"
 check "the shell was stopped at once" bash -c "! grep -q van-4-con '$T/out5'"
 check "it is a Khẩn cấp incident" test "$(log_count incident.open Khẩn)" -ge 1
 check "the repair's end names the incident" \
