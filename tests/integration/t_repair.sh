@@ -235,7 +235,7 @@ mount -t tmpfs -o size=64k,mode=0700 mk-repair "$MNT" && {
 feed "$T/out5" "$PW" "$TPW" 'ip link add mkrv0 type veth peer name mkrv1 && ip link set mkrv0 up && date +%s%N; sleep 3; echo "van-$((2+2))-con"' |
     { rstart --supervisor "$SUP" --reason "Mạng" >"$T/out5" 2>"$T/err5"; echo $? >"$T/rc5"; date +%s%N >"$T/t5"; }
 rc=$(cat "$T/rc5")
-up=$(tr -d '\r' <"$T/out5" | grep -a -o -E '^[0-9]{19}$' | head -1)
+up=$(grep -a -o -E '[0-9]{19}' "$T/out5" | head -1)
 ms=$(( ($(cat "$T/t5") - ${up:-0}) / 1000000 ))
 check "bringing up a veth ends the session (exit $rc; ${ms} ms from link up to the client's end)" \
     bash -c "[ $rc -ne 0 ] && grep -q '(incident)' '$T/err5' && [ -n '$up' ] && [ $ms -lt 2000 ]"
