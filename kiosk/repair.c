@@ -13,6 +13,7 @@
 #include "common/fsutil.h"
 #include "crypto/cry.h"
 #include "repair.h"
+#include "statedir.h"
 
 /* A part never grows past this before it is written (an event line is
  * at most six times its data, which is at most 64 KiB). */
@@ -249,3 +250,98 @@ repair_verify(int fd, uint32_t id, struct repair_part *parts, size_t n,
 	free(buf);
 	return r;
 }
+
+/* ---- the session index, STATE/repair/N.info ---- */
+
+int
+repair_file(const char *root, uint32_t id, const char *ext, char *out,
+    size_t outlen)
+{
+	if (ext == NULL)
+		return mkfs_path(out, outlen, "%s/repair", root);
+	return mkfs_path(out, outlen, "%s/repair/%" PRIu32 ".%s", root, id,
+	    ext);
+}
+
+int
+repair_info_save(const char *root, const struct repair_info *ri)
+{
+	char path[REPAIR_PATH_MAX], text[REPAIR_INFO_MAX];
+	int n;
+
+	n = snprintf(text, sizeof(text), "id=%" PRIu32 "\nsupervisor=%s\n"
+	    "technician=%s\nreason=%s\nstarted=%" PRId64 "\nlimit=%" PRIu64
+	    "\nended=%" PRId64 "\nend=%s\nexit=%" PRIu64 "\nsize=%" PRIu64
+	    "\nparts=%" PRIu64 "\nsha256=%s\nsigned-by=%s\nsigned-at=%" PRId64
+	    "\nminutes-sha256=%s\n", ri->id, ri->sup, ri->tech, ri->reason,
+	    ri->started, ri->limit, ri->ended, ri->end, ri->exitst, ri->size,
+	    ri->parts, ri->sha, ri->signed_by, ri->signed_at,
+	    ri->minutes_sha);
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return MK_ERR_TOO_LARGE;
+	if (repair_file(root, ri->id, "info", path, sizeof(path)) != 0)
+		return MK_ERR_TOO_LARGE;
+	return mkfs_atomic_write(path, text, (size_t)n, 0600);
+}
+
+static void
+info_field(struct repair_info *ri, const char *k, const char *v)
+{
+	if (strcmp(k, "supervisor") == 0)
+		snprintf(ri->sup, sizeof(ri->sup), "%s", v);
+	else if (strcmp(k, "technician") == 0)
+		snprintf(ri->tech, sizeof(ri->tech), "%s", v);
+	else if (strcmp(k, "reason") == 0)
+		snprintf(ri->reason, sizeof(ri->reason), "%s", v);
+	else if (strcmp(k, "started") == 0)
+		ri->started = strtoll(v, NULL, 10);
+	else if (strcmp(k, "limit") == 0)
+		ri->limit = strtoull(v, NULL, 10);
+	else if (strcmp(k, "ended") == 0)
+		ri->ended = strtoll(v, NULL, 10);
+	else if (strcmp(k, "end") == 0)
+		snprintf(ri->end, sizeof(ri->end), "%s", v);
+	else if (strcmp(k, "exit") == 0)
+		ri->exitst = strtoull(v, NULL, 10);
+	else if (strcmp(k, "size") == 0)
+		ri->size = strtoull(v, NULL, 10);
+	else if (strcmp(k, "parts") == 0)
+		ri->parts = strtoull(v, NULL, 10);
+	else if (strcmp(k, "sha256") == 0)
+		snprintf(ri->sha, sizeof(ri->sha), "%s", v);
+	else if (strcmp(k, "signed-by") == 0)
+		snprintf(ri->signed_by, sizeof(ri->signed_by), "%s", v);
+	else if (strcmp(k, "signed-at") == 0)
+		ri->signed_at = strtoll(v, NULL, 10);
+	else if (strcmp(k, "minutes-sha256") == 0)
+		snprintf(ri->minutes_sha, sizeof(ri->minutes_sha), "%s", v);
+}
+
+int
+repair_info_load(const char *root, uint32_t id, struct repair_info *ri)
+{
+	char path[REPAIR_PATH_MAX], *text, *line, *save, *eq;
+	struct mkbuf *b = NULL;
+	int r;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->id = id;
+	if ((r = repair_file(root, id, "info", path, sizeof(path))) != 0 ||
+	    (r = mkfs_read_file(path, REPAIR_INFO_MAX, &b)) != 0)
+		return r == MK_ERR_SYSTEM ? MK_ERR_NOT_FOUND : r;
+	if ((text = calloc(1, mkbuf_len(b) + 1)) == NULL) {
+		mkbuf_free(b);
+		return MK_ERR_ALLOC;
+	}
+	memcpy(text, mkbuf_ptr(b), mkbuf_len(b));
+	mkbuf_free(b);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if ((eq = strchr(line, '=')) != NULL) {
+			*eq = '\0';
+			info_field(ri, line, eq + 1);
+		}
+	free(text);
+	return 0;
+}
+

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accounts.h"
+
 #define REPAIR_HASH_LEN		32
 #define REPAIR_PART_BYTES	4096	/* a part is written at this size */
 #define REPAIR_PART_MS		1000	/* ... or this long after it began */
@@ -69,5 +71,33 @@ void recorder_state(const struct recorder *rec, uint64_t *size,
 typedef int (*repair_part_fn)(const uint8_t *p, size_t len, void *arg);
 int repair_verify(int fd, uint32_t id, struct repair_part *parts, size_t n,
     repair_part_fn fn, void *arg, char *why, size_t whylen);
+
+/*
+ * What STATE/repair/N.info says of a session (docs/formats.md, "Repair
+ * recordings"): an index for listing; the log is what proves a session.
+ */
+#define REPAIR_REASON_MAX	300
+#define REPAIR_INFO_MAX		16384
+#define REPAIR_PATH_MAX		1300
+
+struct repair_info {
+	uint32_t	id;
+	char		sup[ACCOUNT_NAME_MAX + 1];
+	char		tech[ACCOUNT_NAME_MAX + 1];
+	char		reason[REPAIR_REASON_MAX + 1];
+	int64_t		started, ended, signed_at;
+	uint64_t	limit, exitst, size, parts;
+	char		end[32];	/* why it ended; "" while running */
+	char		sha[2 * REPAIR_HASH_LEN + 1];
+	char		signed_by[ACCOUNT_NAME_MAX + 1];
+	char		minutes_sha[2 * REPAIR_HASH_LEN + 1];
+};
+
+/* ROOT/repair (ext NULL) or ROOT/repair/ID.EXT, ROOT the state dir. */
+int repair_file(const char *root, uint32_t id, const char *ext, char *out,
+    size_t outlen);
+int repair_info_save(const char *root, const struct repair_info *ri);
+/* MK_ERR_NOT_FOUND if the session has no index file. */
+int repair_info_load(const char *root, uint32_t id, struct repair_info *ri);
 
 #endif /* MATKIOSK_REPAIR_H */

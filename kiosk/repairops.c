@@ -16,7 +16,9 @@
  * limit, a lockdown (an air-gap violation is an incident of its own, made
  * by the guard, and ends the repair), the daemon stopping.
  *
- * One repair at a time: its state is the static `live` below.
+ * One repair at a time: its state is the static `live` below. Ending one
+ * from another connection, the minutes, listing and replay are in
+ * kiosk/repairview.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -55,9 +57,6 @@
 
 #define POLL_MS		200
 #define SEAL_WAIT_MS	3000
-#define REASON_MAX	300
-#define TEXT_MAX	2000	/* the minutes' texts (a log string is 4096) */
-#define INFO_MAX	16384
 #define REPAIR_SHELL	"/bin/bash"
 
 static atomic_int sealed;
@@ -75,6 +74,32 @@ repair_sealed(void)
 	return atomic_load(&sealed);
 }
 
+uint32_t
+repair_live_id(void)
+{
+	uint32_t id;
+
+	pthread_mutex_lock(&live_lock);
+	id = live.active ? live.id : 0;
+	pthread_mutex_unlock(&live_lock);
+	return id;
+}
+
+int
+repair_end_request(uint32_t id, const char *by)
+{
+	int r = MK_ERR_NOT_FOUND;
+
+	pthread_mutex_lock(&live_lock);
+	if (live.active && live.id == id) {
+		live.end_req = 1;
+		snprintf(live.end_by, sizeof(live.end_by), "%s", by);
+		r = 0;
+	}
+	pthread_mutex_unlock(&live_lock);
+	return r;
+}
+
 void
 repair_status(char *out, size_t outlen)
 {
@@ -85,113 +110,6 @@ repair_status(char *out, size_t outlen)
 	else
 		snprintf(out, outlen, "-");
 	pthread_mutex_unlock(&live_lock);
-}
-
-/* What STATE/repair/N.info says of a session (for listing; the log is
- * what proves it). */
-struct rinfo {
-	uint32_t	id;
-	char		sup[ACCOUNT_NAME_MAX + 1];
-	char		tech[ACCOUNT_NAME_MAX + 1];
-	char		reason[REASON_MAX + 1];
-	int64_t		started, ended, signed_at;
-	uint64_t	limit, exitst, size, parts;
-	char		end[32];
-	char		sha[2 * REPAIR_HASH_LEN + 1];
-	char		signed_by[ACCOUNT_NAME_MAX + 1];
-	char		minutes_sha[2 * REPAIR_HASH_LEN + 1];
-};
-
-static int
-rpath(const struct daemon *d, uint32_t id, const char *ext, char *out,
-    size_t outlen)
-{
-	if (ext == NULL)
-		return mkfs_path(out, outlen, "%s/repair", d->sd.root);
-	return mkfs_path(out, outlen, "%s/repair/%" PRIu32 ".%s", d->sd.root,
-	    id, ext);
-}
-
-static int
-info_save(const struct daemon *d, const struct rinfo *ri)
-{
-	char path[STATEDIR_PATH_MAX + 64], text[INFO_MAX];
-	int n;
-
-	n = snprintf(text, sizeof(text), "id=%" PRIu32 "\nsupervisor=%s\n"
-	    "technician=%s\nreason=%s\nstarted=%" PRId64 "\nlimit=%" PRIu64
-	    "\nended=%" PRId64 "\nend=%s\nexit=%" PRIu64 "\nsize=%" PRIu64
-	    "\nparts=%" PRIu64 "\nsha256=%s\nsigned-by=%s\nsigned-at=%" PRId64
-	    "\nminutes-sha256=%s\n", ri->id, ri->sup, ri->tech, ri->reason,
-	    ri->started, ri->limit, ri->ended, ri->end, ri->exitst, ri->size,
-	    ri->parts, ri->sha, ri->signed_by, ri->signed_at,
-	    ri->minutes_sha);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return MK_ERR_TOO_LARGE;
-	if (rpath(d, ri->id, "info", path, sizeof(path)) != 0)
-		return MK_ERR_TOO_LARGE;
-	return mkfs_atomic_write(path, text, (size_t)n, 0600);
-}
-
-static void
-info_field(struct rinfo *ri, const char *k, const char *v)
-{
-	if (strcmp(k, "supervisor") == 0)
-		snprintf(ri->sup, sizeof(ri->sup), "%s", v);
-	else if (strcmp(k, "technician") == 0)
-		snprintf(ri->tech, sizeof(ri->tech), "%s", v);
-	else if (strcmp(k, "reason") == 0)
-		snprintf(ri->reason, sizeof(ri->reason), "%s", v);
-	else if (strcmp(k, "started") == 0)
-		ri->started = strtoll(v, NULL, 10);
-	else if (strcmp(k, "limit") == 0)
-		ri->limit = strtoull(v, NULL, 10);
-	else if (strcmp(k, "ended") == 0)
-		ri->ended = strtoll(v, NULL, 10);
-	else if (strcmp(k, "end") == 0)
-		snprintf(ri->end, sizeof(ri->end), "%s", v);
-	else if (strcmp(k, "exit") == 0)
-		ri->exitst = strtoull(v, NULL, 10);
-	else if (strcmp(k, "size") == 0)
-		ri->size = strtoull(v, NULL, 10);
-	else if (strcmp(k, "parts") == 0)
-		ri->parts = strtoull(v, NULL, 10);
-	else if (strcmp(k, "sha256") == 0)
-		snprintf(ri->sha, sizeof(ri->sha), "%s", v);
-	else if (strcmp(k, "signed-by") == 0)
-		snprintf(ri->signed_by, sizeof(ri->signed_by), "%s", v);
-	else if (strcmp(k, "signed-at") == 0)
-		ri->signed_at = strtoll(v, NULL, 10);
-	else if (strcmp(k, "minutes-sha256") == 0)
-		snprintf(ri->minutes_sha, sizeof(ri->minutes_sha), "%s", v);
-}
-
-static int
-info_load(const struct daemon *d, uint32_t id, struct rinfo *ri)
-{
-	char path[STATEDIR_PATH_MAX + 64], *text, *line, *save, *eq;
-	struct mkbuf *b = NULL;
-	int r;
-
-	memset(ri, 0, sizeof(*ri));
-	ri->id = id;
-	if ((r = rpath(d, id, "info", path, sizeof(path))) != 0 ||
-	    (r = mkfs_read_file(path, INFO_MAX, &b)) != 0)
-		return r == MK_ERR_SYSTEM ? MK_ERR_NOT_FOUND : r;
-	if ((text = calloc(1, mkbuf_len(b) + 1)) == NULL) {
-		mkbuf_free(b);
-		return MK_ERR_ALLOC;
-	}
-	memcpy(text, mkbuf_ptr(b), mkbuf_len(b));
-	mkbuf_free(b);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		if ((eq = strchr(line, '=')) != NULL) {
-			*eq = '\0';
-			info_field(ri, line, eq + 1);
-		}
-	free(text);
-	return 0;
 }
 
 /*
@@ -220,7 +138,7 @@ next_id(const struct daemon *d, uint32_t *id)
 		max = v < UINT32_MAX ? (uint32_t)v : 0;
 		mkbuf_free(b);
 	}
-	if (rpath(d, 0, NULL, dir, sizeof(dir)) == 0 &&
+	if (repair_file(d->sd.root, 0, NULL, dir, sizeof(dir)) == 0 &&
 	    (dp = opendir(dir)) != NULL) {
 		while ((de = readdir(dp)) != NULL) {
 			v = strtoul(de->d_name, &end, 10);
@@ -246,31 +164,12 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Text a person typed for the minutes: valid UTF-8, line breaks allowed,
- * no other control character. */
-static int
-text_ok(const char *t)
-{
-	const char *p = t, *nl;
-
-	if (*t == '\0' || strlen(t) > TEXT_MAX)
-		return 0;
-	for (;;) {
-		nl = strchr(p, '\n');
-		if (!mktext_is_clean(p, nl ? (size_t)(nl - p) : strlen(p)))
-			return 0;
-		if (nl == NULL)
-			return 1;
-		p = nl + 1;
-	}
-}
-
 /* ---- starting: two people, the vault sealed ---- */
 
 struct start {
 	char	sup[ACCOUNT_NAME_MAX + 1];
 	char	tech[ACCOUNT_NAME_MAX + 1];
-	char	reason[REASON_MAX + 1];
+	char	reason[REPAIR_REASON_MAX + 1];
 	uint64_t rows, cols;
 };
 
@@ -326,10 +225,8 @@ parse_start(const struct mkmsg *m, struct start *st, const char **why)
 	return 0;
 }
 
-/* One person's password and role. want: ACT_APPROVE directly (the
- * supervisor), or ACT_REPAIR with an approval (the technician). */
-static int
-check_person(struct session *s, const struct mkmsg *m, uint8_t utag,
+int
+repair_check_person(struct session *s, const struct mkmsg *m, uint8_t utag,
     uint8_t ptag, enum action act, int want, char *why, size_t whylen)
 {
 	char user[ACCOUNT_NAME_MAX + 1], *pw = NULL;
@@ -411,7 +308,7 @@ release(void)
 struct run {
 	struct session	*s;
 	struct daemon	*d;
-	struct rinfo	 ri;
+	struct repair_info	 ri;
 	struct recorder	*rec;
 	int		 master;
 	pid_t		 pid;
@@ -872,7 +769,7 @@ finish(struct run *rn)
 	    { "parts", parts }, { "sha256", rn->ri.sha }, { "incident", inc } };
 	daemon_log(rn->d, sev, "system", "-", "repair.end", id,
 	    rn->incident ? 8 : 7, kv);
-	if ((r = info_save(rn->d, &rn->ri)) != 0)
+	if ((r = repair_info_save(rn->d->sd.root, &rn->ri)) != 0)
 		diag(LOG_ERR, "repair %s: cannot save its record: %s", id,
 		    mkerr_str(r));
 	if ((r = mkmsg_start(rn->s->out, MSG_REPAIR_EXIT)) != 0 ||
@@ -892,9 +789,9 @@ open_recording(struct run *rn, const struct start *st)
 	char title[96];
 	int r;
 
-	if ((r = rpath(rn->d, 0, NULL, dir, sizeof(dir))) != 0 ||
+	if ((r = repair_file(rn->d->sd.root, 0, NULL, dir, sizeof(dir))) != 0 ||
 	    (mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-	    (r = rpath(rn->d, rn->ri.id, "cast", path, sizeof(path))) != 0)
+	    (r = repair_file(rn->d->sd.root, rn->ri.id, "cast", path, sizeof(path))) != 0)
 		return r != 0 ? r : mkerr_from_errno(errno);
 	snprintf(title, sizeof(title), "matkiosk repair %" PRIu32 " (%s, %s)",
 	    rn->ri.id, st->sup, st->tech);
@@ -994,7 +891,7 @@ start_session(struct session *s, const struct start *st, struct run *rn)
 		snprintf(why, sizeof(why), "a session would not give up the "
 		    "vault key");
 	else if ((r = open_recording(rn, st)) != 0 ||
-	    (r = info_save(s->d, &rn->ri)) != 0)
+	    (r = repair_info_save(s->d->sd.root, &rn->ri)) != 0)
 		snprintf(why, sizeof(why), "cannot create the recording: %s",
 		    mkerr_str(r));
 	else if ((r = spawn(rn, st)) != 0)
@@ -1050,8 +947,8 @@ h_repair_start(struct session *s, const struct mkmsg *m)
 
 	if ((r = parse_start(m, &st, &why)) != 0)
 		return refused(s, &st, r, why);
-	if ((r = check_person(s, m, F_USER, F_PASSWORD, ACT_APPROVE, MAY_YES,
-	    w, sizeof(w))) != 0 || (r = check_person(s, m, F_TECH,
+	if ((r = repair_check_person(s, m, F_USER, F_PASSWORD, ACT_APPROVE, MAY_YES,
+	    w, sizeof(w))) != 0 || (r = repair_check_person(s, m, F_TECH,
 	    F_TECH_PASSWORD, ACT_REPAIR, MAY_WITH_APPROVAL, w,
 	    sizeof(w))) != 0)
 		return refused(s, &st, r, w);
@@ -1081,514 +978,3 @@ h_repair_start(struct session *s, const struct mkmsg *m)
 	return r;
 }
 
-/* ---- a supervisor ends it; the minutes signed ---- */
-
-static int
-may_supervise(struct session *s)
-{
-	return s->authed && policy_may(s->acct.roles, ACT_APPROVE) == MAY_YES;
-}
-
-int
-h_repair_end(struct session *s, const struct mkmsg *m)
-{
-	char id[16];
-	uint64_t seq;
-	int r = 0;
-
-	if (!may_supervise(s))
-		return reply_err(s, MK_ERR_DENIED, "only a supervisor, logged "
-		    "in, ends a repair session");
-	if (mkmsg_u64(m, F_SEQ, &seq) != 0)
-		return reply_err(s, MK_ERR_USAGE, "which session?");
-	snprintf(id, sizeof(id), "%" PRIu64, seq);
-	pthread_mutex_lock(&live_lock);
-	if (!live.active || live.id != seq)
-		r = MK_ERR_NOT_FOUND;
-	else if (session_log(s, LOG_SEV_INFO, "repair.end-request", id, 0,
-	    NULL) != 0)
-		r = MK_ERR_LOG;
-	else {
-		live.end_req = 1;
-		snprintf(live.end_by, sizeof(live.end_by), "%s", s->acct.name);
-	}
-	pthread_mutex_unlock(&live_lock);
-	if (r != 0)
-		return reply_err(s, r, r == MK_ERR_NOT_FOUND ? "no such repair "
-		    "session is running" : NULL);
-	return reply_ok(s);
-}
-
-/* The repair minutes (biên bản sửa chữa), as signed. */
-static int
-minutes_text(const struct rinfo *ri, const char *signer, int64_t now,
-    const char *work, const char *account, char *out, size_t outlen)
-{
-	char t0[40], t1[40], t2[40];
-	int n;
-
-	policy_format_time(ri->started, t0, sizeof(t0));
-	policy_format_time(ri->ended, t1, sizeof(t1));
-	policy_format_time(now, t2, sizeof(t2));
-	n = snprintf(out, outlen, "BIÊN BẢN SỬA CHỮA / REPAIR MINUTES\n"
-	    "Phiên / session: %" PRIu32 "\n"
-	    "Thủ trưởng giám sát / supervisor: %s\n"
-	    "Kỹ thuật viên / technician: %s\n"
-	    "Lý do / reason: %s\n"
-	    "Bắt đầu / started: %s\n"
-	    "Kết thúc / ended: %s (%s)\n"
-	    "Bản ghi / recording: %" PRIu32 ".cast, %" PRIu64 " bytes, %"
-	    PRIu64 " parts, sha256 %s\n"
-	    "Công việc đã làm / work done:\n%s\n"
-	    "Tường trình của kỹ thuật viên / the technician's account:\n%s\n"
-	    "Ký xác nhận / signed off by: %s, %s\n", ri->id, ri->sup,
-	    ri->tech, ri->reason, t0, t1, ri->end, ri->id, ri->size,
-	    ri->parts, ri->sha, work, account, signer, t2);
-	return n < 0 || (size_t)n >= outlen ? MK_ERR_TOO_LARGE : 0;
-}
-
-struct signoff {
-	uint64_t	seq;
-	char		user[ACCOUNT_NAME_MAX + 1];
-	char		work[TEXT_MAX + 1];
-	char		account[TEXT_MAX + 1];
-	char		minutes[3 * TEXT_MAX + 2048];
-};
-
-static int
-signoff_check(struct session *s, const struct mkmsg *m, struct signoff *so,
-    struct rinfo *ri, char *why, size_t whylen)
-{
-	int r;
-
-	if (mkmsg_u64(m, F_SEQ, &so->seq) != 0 || so->seq > UINT32_MAX ||
-	    mkmsg_str(m, F_USER, so->user, sizeof(so->user)) != 0 ||
-	    mkmsg_str(m, F_WORK, so->work, sizeof(so->work)) != 0 ||
-	    mkmsg_str(m, F_TECH_ACCOUNT, so->account,
-	    sizeof(so->account)) != 0 || !text_ok(so->work) ||
-	    !text_ok(so->account)) {
-		snprintf(why, whylen, "the minutes need the session, what was "
-		    "done and the technician's account (text, at most %d "
-		    "bytes each)", TEXT_MAX);
-		return MK_ERR_USAGE;
-	}
-	if ((r = info_load(s->d, (uint32_t)so->seq, ri)) != 0) {
-		snprintf(why, whylen, "no such repair session");
-		return MK_ERR_NOT_FOUND;
-	}
-	if (ri->end[0] == '\0') {
-		snprintf(why, whylen, "the session has not ended");
-		return MK_ERR_ORDER;
-	}
-	if (ri->signed_by[0] != '\0') {
-		snprintf(why, whylen, "the minutes were signed by %s already",
-		    ri->signed_by);
-		return MK_ERR_EXISTS;
-	}
-	if (strcmp(so->user, ri->sup) != 0) {
-		snprintf(why, whylen, "the minutes are signed by the supervisor "
-		    "who unlocked the session, %s", ri->sup);
-		return MK_ERR_DENIED;
-	}
-	return check_person(s, m, F_USER, F_PASSWORD, ACT_APPROVE, MAY_YES,
-	    why, whylen);
-}
-
-int
-h_repair_signoff(struct session *s, const struct mkmsg *m)
-{
-	char why[320], id[16], path[STATEDIR_PATH_MAX + 64];
-	char hex[2 * REPAIR_HASH_LEN + 1];
-	uint8_t h[REPAIR_HASH_LEN];
-	struct signoff *so;
-	struct rinfo ri;
-	int64_t now = daemon_now();
-	int r;
-
-	if ((so = calloc(1, sizeof(*so))) == NULL)
-		return reply_err(s, MK_ERR_ALLOC, NULL);
-	if ((r = signoff_check(s, m, so, &ri, why, sizeof(why))) != 0 ||
-	    (r = minutes_text(&ri, so->user, now, so->work, so->account,
-	    so->minutes, sizeof(so->minutes))) != 0) {
-		r = reply_err(s, r, r == MK_ERR_TOO_LARGE ? NULL : why);
-		goto out;
-	}
-	cry_sha256(so->minutes, strlen(so->minutes), h);
-	mk_hex(h, sizeof(h), hex);
-	snprintf(id, sizeof(id), "%" PRIu32, ri.id);
-	struct logkv kv[4] = { { "work", so->work },
-	    { "technician-account", so->account },
-	    { "recording-sha256", ri.sha }, { "minutes-sha256", hex } };
-	/* The log holds the minutes' texts: the file is a copy. */
-	if ((r = daemon_log(s->d, LOG_SEV_INFO, so->user, "supervisor",
-	    "repair.signoff", id, 4, kv)) != 0) {
-		r = reply_err(s, MK_ERR_LOG, NULL);
-		goto out;
-	}
-	snprintf(ri.signed_by, sizeof(ri.signed_by), "%s", so->user);
-	ri.signed_at = now;
-	snprintf(ri.minutes_sha, sizeof(ri.minutes_sha), "%s", hex);
-	if ((r = rpath(s->d, ri.id, "minutes", path, sizeof(path))) != 0 ||
-	    (r = mkfs_atomic_write(path, so->minutes, strlen(so->minutes),
-	    0600)) != 0 || (r = info_save(s->d, &ri)) != 0) {
-		r = reply_err(s, r, "signed and logged, but the minutes file "
-		    "could not be written");
-		goto out;
-	}
-	if ((r = mkmsg_start(s->out, MSG_OK)) == 0 &&
-	    (r = mkmsg_add_str(s->out, F_VALUE, so->minutes)) == 0)
-		r = mkproto_send(s->fd, s->out);
- out:
-	free(so);
-	return r;
-}
-
-/* ---- reading: list, show (with the recording checked against the log),
- * play ---- */
-
-static int
-may_read(struct session *s)
-{
-	return s->authed && policy_may(s->acct.roles, ACT_LOG_READ) == MAY_YES;
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The sessions recorded, in order (at most max). */
-static size_t
-list_ids(const struct daemon *d, uint32_t *ids, size_t max)
-{
-	char dir[STATEDIR_PATH_MAX + 64], *end;
-	struct dirent *de;
-	unsigned long v;
-	size_t n = 0;
-	DIR *dp;
-
-	if (rpath(d, 0, NULL, dir, sizeof(dir)) != 0 ||
-	    (dp = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(dp)) != NULL && n < max) {
-		v = strtoul(de->d_name, &end, 10);
-		if (end != de->d_name && strcmp(end, ".info") == 0 &&
-		    v > 0 && v <= UINT32_MAX)
-			ids[n++] = (uint32_t)v;
-	}
-	closedir(dp);
-	qsort(ids, n, sizeof(*ids), cmp_u32);
-	return n;
-}
-
-static const char *
-state_of(const struct rinfo *ri, char *buf, size_t len)
-{
-	pthread_mutex_lock(&live_lock);
-	if (live.active && live.id == ri->id)
-		snprintf(buf, len, "running");
-	else if (ri->end[0] == '\0')
-		snprintf(buf, len, "interrupted");
-	else
-		snprintf(buf, len, "%s%s", ri->end, ri->signed_by[0] ?
-		    ",signed" : "");
-	pthread_mutex_unlock(&live_lock);
-	return buf;
-}
-
-static int
-send_info(struct session *s, const struct rinfo *ri)
-{
-	char state[48];
-	int r;
-
-	if ((r = mkmsg_start(s->out, MSG_ENTRY)) != 0 ||
-	    (r = mkmsg_add_u64(s->out, F_SEQ, ri->id)) != 0 ||
-	    (r = mkmsg_add_str(s->out, F_STATE, state_of(ri, state,
-	    sizeof(state)))) != 0 ||
-	    (r = mkmsg_add_str(s->out, F_SUPERVISOR, ri->sup)) != 0 ||
-	    (r = mkmsg_add_str(s->out, F_TECH, ri->tech)) != 0 ||
-	    (r = mkmsg_add_u64(s->out, F_CREATED, (uint64_t)ri->started)) ||
-	    (r = mkmsg_add_str(s->out, F_REPAIR_REASON, ri->reason)) != 0 ||
-	    (r = mkmsg_add_u64(s->out, F_SIZE, ri->size)) != 0)
-		return r;
-	return mkproto_send(s->fd, s->out);
-}
-
-int
-h_repair_list(struct session *s, const struct mkmsg *m)
-{
-	uint32_t *ids;
-	struct rinfo ri;
-	size_t n, i;
-	int r = 0;
-
-	(void)m;
-	if (!may_read(s))
-		return reply_err(s, MK_ERR_DENIED, "supervisors, IT officers "
-		    "and inspectors see repair sessions");
-	if ((ids = calloc(4096, sizeof(*ids))) == NULL)
-		return reply_err(s, MK_ERR_ALLOC, NULL);
-	n = list_ids(s->d, ids, 4096);
-	for (i = 0; i < n && r == 0; i++)
-		if (info_load(s->d, ids[i], &ri) == 0)
-			r = send_info(s, &ri);
-	free(ids);
-	return r != 0 ? r : reply_ok(s);
-}
-
-/* The parts the log holds for a session. */
-struct gather {
-	char			 id[16];
-	struct repair_part	*v;
-	size_t			 n, cap;
-	int			 err;
-};
-
-static int
-field_u64(const struct logrec *rec, const char *key, uint64_t *v)
-{
-	const struct logstr *f = logrec_field(rec, key);
-	char buf[24], *end;
-
-	if (f == NULL || f->len == 0 || f->len >= sizeof(buf))
-		return MK_ERR_FORMAT;
-	memcpy(buf, f->p, f->len);
-	buf[f->len] = '\0';
-	*v = strtoull(buf, &end, 10);
-	return *end == '\0' ? 0 : MK_ERR_FORMAT;
-}
-
-static int
-field_hash(const struct logrec *rec, const char *key, uint8_t *out)
-{
-	const struct logstr *f = logrec_field(rec, key);
-	char buf[2 * REPAIR_HASH_LEN + 1];
-
-	if (f == NULL || f->len != 2 * REPAIR_HASH_LEN)
-		return MK_ERR_FORMAT;
-	memcpy(buf, f->p, f->len);
-	buf[f->len] = '\0';
-	return mk_unhex(buf, out, REPAIR_HASH_LEN);
-}
-
-static int
-gather_cb(const struct logidx_item *it, void *arg)
-{
-	struct gather *g = arg;
-	struct repair_part *nv, pt;
-
-	if (it->kind != LOGIDX_RECORD || !logstr_eq(&it->rec->object, g->id))
-		return 0;
-	if (field_u64(it->rec, "seq", &pt.seq) != 0 ||
-	    field_u64(it->rec, "offset", &pt.offset) != 0 ||
-	    field_u64(it->rec, "length", &pt.len) != 0 ||
-	    field_hash(it->rec, "hash", pt.hash) != 0 ||
-	    field_hash(it->rec, "prev", pt.prev) != 0)
-		return 0;	/* not one of ours: verification will miss it */
-	if (g->n == g->cap) {
-		if (g->cap >= REPAIR_PARTS_MAX) {
-			g->err = MK_ERR_TOO_LARGE;
-			return g->err;
-		}
-		g->cap = g->cap ? 2 * g->cap : 64;
-		if ((nv = realloc(g->v, g->cap * sizeof(*nv))) == NULL) {
-			g->err = MK_ERR_ALLOC;
-			return g->err;
-		}
-		g->v = nv;
-	}
-	g->v[g->n++] = pt;
-	return 0;
-}
-
-static int
-gather_parts(struct daemon *d, uint32_t id, struct gather *g)
-{
-	struct logidx_query q;
-	struct logidx_page pg;
-	uint64_t head = 0;
-	int r = 0;
-
-	memset(g, 0, sizeof(*g));
-	snprintf(g->id, sizeof(g->id), "%" PRIu32, id);
-	pthread_mutex_lock(&d->lock);
-	if (!d->provisioned || d->log == NULL)
-		r = MK_ERR_NOT_PROVISIONED;
-	else if (d->logidx == NULL)
-		r = logidx_new(d->sd.log, &d->logidx);
-	if (r == 0)
-		auditlog_head(d->log, &head, NULL);
-	pthread_mutex_unlock(&d->lock);
-	memset(&q, 0, sizeof(q));
-	q.newer = 1;
-	q.limit = LOGIDX_LIMIT_MAX;
-	q.event = "repair.part";
-	q.min_severity = LOG_SEV_INFO;
-	q.from_us = INT64_MIN;
-	q.to_us = INT64_MAX;
-	while (r == 0) {
-		r = logidx_query(d->logidx, head, &q, gather_cb, g, &pg);
-		if (r != 0 || !pg.more)
-			break;
-		q.cursor = pg.next;
-	}
-	return g->err != 0 ? g->err : r;
-}
-
-/* Checks session id's recording against the log; fn gets its bytes. */
-static int
-verify(struct session *s, uint32_t id, repair_part_fn fn, void *arg,
-    size_t *nparts, char *why, size_t whylen)
-{
-	char path[STATEDIR_PATH_MAX + 64];
-	struct gather g;
-	int fd = -1, r;
-
-	*nparts = 0;
-	if ((r = gather_parts(s->d, id, &g)) != 0) {
-		snprintf(why, whylen, "the log cannot be read: %s",
-		    mkerr_str(r));
-		goto out;
-	}
-	if ((r = rpath(s->d, id, "cast", path, sizeof(path))) != 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		snprintf(why, whylen, "the recording is missing");
-		r = MK_ERR_RECORDING;
-		goto out;
-	}
-	*nparts = g.n;
-	r = repair_verify(fd, id, g.v, g.n, fn, arg, why, whylen);
- out:
-	if (fd >= 0)
-		close(fd);
-	free(g.v);
-	return r;
-}
-
-static int
-read_seq(struct session *s, const struct mkmsg *m, struct rinfo *ri)
-{
-	uint64_t seq;
-
-	if (mkmsg_u64(m, F_SEQ, &seq) != 0 || seq == 0 || seq > UINT32_MAX)
-		return MK_ERR_USAGE;
-	return info_load(s->d, (uint32_t)seq, ri) == 0 ? 0 : MK_ERR_NOT_FOUND;
-}
-
-static int
-viewed(struct session *s, const struct rinfo *ri, const char *how)
-{
-	char id[16];
-	struct logkv kv[1] = { { "how", how } };
-
-	snprintf(id, sizeof(id), "%" PRIu32, ri->id);
-	return session_log(s, LOG_SEV_INFO, "repair.view", id, 1, kv);
-}
-
-static int
-show_entries(struct session *s, const struct rinfo *ri, const char *check)
-{
-	char t[40], t2[40], buf[96], state[48];
-	int r;
-
-	policy_format_time(ri->started, t, sizeof(t));
-	policy_format_time(ri->ended, t2, sizeof(t2));
-	snprintf(buf, sizeof(buf), "%" PRIu64 " bytes, %" PRIu64 " parts",
-	    ri->size, ri->parts);
-	if ((r = add_entry(s, "state", state_of(ri, state,
-	    sizeof(state)))) != 0 ||
-	    (r = add_entry(s, "supervisor", ri->sup)) != 0 ||
-	    (r = add_entry(s, "technician", ri->tech)) != 0 ||
-	    (r = add_entry(s, "reason", ri->reason)) != 0 ||
-	    (r = add_entry(s, "started", t)) != 0 ||
-	    (r = add_entry(s, "ended", ri->end[0] ? t2 : "-")) != 0 ||
-	    (r = add_entry(s, "recording", ri->end[0] ? buf : "-")) != 0 ||
-	    (r = add_entry(s, "sha256", ri->sha[0] ? ri->sha : "-")) != 0 ||
-	    (r = add_entry(s, "verified", check)) != 0 ||
-	    (r = add_entry(s, "signed-by", ri->signed_by[0] ? ri->signed_by :
-	    "-")) != 0)
-		return r;
-	return 0;
-}
-
-int
-h_repair_show(struct session *s, const struct mkmsg *m)
-{
-	char why[320], check[400], path[STATEDIR_PATH_MAX + 64];
-	struct mkbuf *minutes = NULL;
-	struct rinfo ri;
-	size_t n;
-	int r;
-
-	if (!may_read(s))
-		return reply_err(s, MK_ERR_DENIED, "supervisors, IT officers "
-		    "and inspectors see repair sessions");
-	if ((r = read_seq(s, m, &ri)) != 0)
-		return reply_err(s, r, "no such repair session");
-	if (viewed(s, &ri, "show") != 0)
-		return reply_err(s, MK_ERR_LOG, NULL);
-	if ((r = verify(s, ri.id, NULL, NULL, &n, why, sizeof(why))) == 0)
-		snprintf(check, sizeof(check), "ok: %zu parts match the log",
-		    n);
-	else
-		snprintf(check, sizeof(check), "FAILED: %s", why);
-	if ((r = show_entries(s, &ri, check)) != 0)
-		return r;
-	if (ri.signed_by[0] != '\0' && rpath(s->d, ri.id, "minutes", path,
-	    sizeof(path)) == 0 && mkfs_read_file(path, 3 * TEXT_MAX + 2048,
-	    &minutes) == 0 && mkbuf_put_u8(minutes, 0) == 0)
-		r = add_entry(s, "minutes", (const char *)mkbuf_ptr(minutes));
-	mkbuf_free(minutes);
-	return r != 0 ? r : reply_ok(s);
-}
-
-/* Play: the recording goes out part by part as each checks out. */
-struct player {
-	struct session	*s;
-};
-
-static int
-play_part(const uint8_t *p, size_t len, void *arg)
-{
-	struct player *pl = arg;
-	size_t off, k;
-	int r;
-
-	for (off = 0; off < len; off += k) {
-		k = len - off > PROTO_DATA_MAX ? PROTO_DATA_MAX : len - off;
-		if ((r = mkmsg_start(pl->s->out, MSG_DATA)) != 0 ||
-		    (r = mkmsg_add(pl->s->out, F_DATA, p + off, k)) != 0 ||
-		    (r = mkproto_send(pl->s->fd, pl->s->out)) != 0)
-			return r;
-	}
-	return 0;
-}
-
-int
-h_repair_play(struct session *s, const struct mkmsg *m)
-{
-	struct player pl = { s };
-	char why[320];
-	struct rinfo ri;
-	size_t n;
-	int r;
-
-	if (!may_read(s))
-		return reply_err(s, MK_ERR_DENIED, "supervisors, IT officers "
-		    "and inspectors replay repair sessions");
-	if ((r = read_seq(s, m, &ri)) != 0)
-		return reply_err(s, r, "no such repair session");
-	/* Checked whole before a byte is shown, then again as it goes. */
-	if ((r = verify(s, ri.id, NULL, NULL, &n, why, sizeof(why))) != 0)
-		return reply_err(s, r, why);
-	if (viewed(s, &ri, "play") != 0)
-		return reply_err(s, MK_ERR_LOG, NULL);
-	r = verify(s, ri.id, play_part, &pl, &n, why, sizeof(why));
-	if (r == MK_ERR_RECORDING)
-		return reply_err(s, r, why);
-	return r != 0 ? r : reply_ok(s);
-}
