@@ -536,6 +536,8 @@ take_input(struct run *rn)
 	if (r == MK_ERR_TIMEOUT)
 		return 0;
 	if (r != 0) {
+		if (rn->d->stopping)
+			set_end(rn, "daemon-stopping", "the daemon is stopping");
 		set_end(rn, "disconnected", "the technician's terminal went "
 		    "away");
 		return r;
