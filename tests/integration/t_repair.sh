@@ -80,7 +80,7 @@ check "no recording was made for them" test ! -e "$T/state/repair/1.cast"
 # --- a session: commands, output, a password prompt ---
 # A drafter is logged in with the key while the repair starts: the key
 # goes (the watcher below holds a session open through 'watch').
-feed "$T/out1" "$PW" "$TPW" 'echo "ket-qua-$((6*7))"' 'ls -d /proc/self' \
+feed "$T/out1" "$PW" "$TPW" 'echo "ket-qua-$((6*7))"' 'ls -d /proc/self' 'sleep 1.5' \
     'read -s -p "$(printf "Mat %s: " khau)" X; echo; echo "do-dai-${#X}"' 'Bi#Mat#Go123' \
     'echo "repair-id=$MATKIOSK_REPAIR"' 'exit' |
     rstart --supervisor "$SUP" --reason "Thay ổ cứng hỏng" >"$T/out1" 2>"$T/err1"
@@ -126,9 +126,11 @@ want=$(awk -v t="$last" 'BEGIN { printf "%d", t * 1000 / 2 }')
 t0=$(date +%s%N)
 sctl repair play 1 --speed 2 >"$T/play2" 2>/dev/null
 t1=$(date +%s%N)
-ms=$(((t1 - t0) / 1000000))
-check "a replay keeps the timing (${ms} ms at double speed for ${last} s recorded)" \
-    bash -c "[ $ms -ge $((want * 9 / 10)) ] && [ $ms -le $((want + 3000)) ] && cmp -s '$T/out1' '$T/play2'"
+sctl repair play 1 --no-wait >/dev/null 2>&1
+t2=$(date +%s%N)
+ms=$(( ((t1 - t0) - (t2 - t1)) / 1000000 ))
+check "a replay keeps the timing (${ms} ms more than --no-wait at double speed, for ${last} s recorded)" \
+    bash -c "[ $ms -ge $((want * 9 / 10)) ] && [ $ms -le $((want + 1000)) ] && cmp -s '$T/out1' '$T/play2'"
 
 # --- closing: the minutes ---
 if printf '%s\n' "Wrong#Pass1" | ctl -u "$SUP" repair sign-off 1 --work "Thay ổ cứng" \
