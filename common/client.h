@@ -32,7 +32,8 @@ int mkclient_simple(struct mkclient *c, unsigned type, unsigned tag,
 /* Authenticates the connection as user with password. */
 int mkclient_auth(struct mkclient *c, const char *user, const char *password,
     char *msg, size_t msglen);
-/* The connection's socket, to poll for pushed EVENT frames (WATCH). */
+/* The connection's socket, to poll it for pushed EVENT frames (WATCH) or
+ * beside a terminal (a repair session's stream). */
 int mkclient_fd(const struct mkclient *c);
 
 #endif /* MATKIOSK_CLIENT_H */

@@ -116,6 +116,10 @@ static const struct conf_int ints[] = {
 	    "Article 8.7 asks for a screen lock after at most 10 minutes"),
 	INT("backup", "interval_days", backup_interval_days, 1, 365,
 	    "Article 10 asks for regular backups"),
+	INT("repair", "limit_minutes", repair_limit_minutes, 1, 480,
+	    "a repair session is time-limited (Article 13.3)"),
+	INT("repair", "test_limit_seconds", repair_test_limit_seconds, 0, 3600,
+	    "a test-only limit in seconds"),
 };
 #define NINTS (sizeof(ints) / sizeof(ints[0]))
 
@@ -154,6 +158,7 @@ mkconf_defaults(struct mkconf *c)
 	snprintf(c->print.unmarked[0], sizeof(c->print.unmarked[0]), "no");
 	snprintf(c->print.unmarked[1], sizeof(c->print.unmarked[1]), "no");
 	snprintf(c->print.unmarked[2], sizeof(c->print.unmarked[2]), "no");
+	c->repair_limit_minutes = 120;
 }
 
 static char *

@@ -44,6 +44,11 @@ struct mkconf {
 		char	approval[3][4];
 		char	unmarked[3][4];
 	} print;
+	/* [repair] (Article 13.3) */
+	unsigned	repair_limit_minutes;	/* 1..480 */
+	/* Tests only: a limit in seconds instead (0: off); every session
+	 * started under it says so in its repair.start record. */
+	unsigned	repair_test_limit_seconds;	/* 0..3600 */
 };
 
 /* Fills in the fixed defaults of DESIGN.md. */

@@ -46,12 +46,17 @@ static const char *const messages[] = {
 	[44] = "malware found: the file is refused",
 	[45] = "the malware scanner's database is missing or broken",
 	[46] = "not a registered medium, or not usable for this",
+	[40] = "a repair session is in progress",
+	[41] = "the recording does not match the log",
+	[42] = "needs a supervisor and a technician",
 };
 
 const char *
 mkerr_str(int err)
 {
-	if (err > 0 || err < MK_ERR_MAX || messages[-err] == 0)
+	if (err > 0 || err < MK_ERR_MAX ||
+	    (size_t)-err >= sizeof(messages) / sizeof(messages[0]) ||
+	    messages[-err] == NULL)
 		return "unknown error";
 	/* Numbers kept for other issues may have no text yet. */
 	return messages[-err] != NULL ? messages[-err] : "unknown error";

@@ -43,6 +43,10 @@
 #define MK_ERR_POLICY		-34	/* refused by policy (the message says
 					   which rule) */
 #define MK_ERR_APPROVAL		-35	/* needs a supervisor's approval */
+/* Repair sessions (kiosk/repairops.c). */
+#define MK_ERR_REPAIR_ACTIVE	-40	/* a repair session is in progress */
+#define MK_ERR_RECORDING	-41	/* a recording does not match the log */
+#define MK_ERR_TWO_PERSON	-42	/* needs a supervisor and a technician */
 /* Kept: -36..-39 printing, -40..-43 repair, -44..-47 media,
  * -48..-51 export, -52..-55 backup. MK_ERR_MAX is the lowest in use. */
 /* Printing (kiosk/printops.c). */

@@ -100,6 +100,25 @@ struct mkbuf;
 #define MSG_RESTORE		0x00b2	/* F_PATH, F_USER F_PASSWORD or F_RECOVERY */
 #define MSG_MEDIA_SANITIZE	0x00b3	/* F_PATH (device) -> OK F_STATE F_CERT */
 #define MSG_DECOMMISSION	0x00b4	/* F_PATH F_PASSWORD -> OK F_CERT */
+/* Supervised repair sessions (kiosk/repairops.c; docs/protocol.md,
+ * "Repair sessions"). START turns the connection into a terminal stream:
+ * INPUT and RESIZE from the client, OUTPUT and NOTICE from the daemon,
+ * until one EXIT. */
+#define MSG_REPAIR_START	0x0080	/* F_USER F_PASSWORD (supervisor) F_TECH
+					   F_TECH_PASSWORD F_REPAIR_REASON
+					   [F_ROWS F_COLS] -> OK F_SEQ
+					   F_LIMIT_SECONDS, then the stream */
+#define MSG_REPAIR_INPUT	0x0081	/* F_DATA: keys typed */
+#define MSG_REPAIR_RESIZE	0x0082	/* F_ROWS F_COLS */
+#define MSG_REPAIR_OUTPUT	0x0083	/* F_DATA: what the terminal shows */
+#define MSG_REPAIR_NOTICE	0x0084	/* F_MESSAGE: a time-limit warning */
+#define MSG_REPAIR_EXIT		0x0085	/* F_STATE F_EXIT F_MESSAGE: the end */
+#define MSG_REPAIR_END		0x0086	/* F_SEQ: a supervisor ends it */
+#define MSG_REPAIR_SIGNOFF	0x0087	/* F_SEQ F_USER F_PASSWORD F_WORK
+					   F_TECH_ACCOUNT -> OK F_VALUE */
+#define MSG_REPAIR_LIST		0x0088	/* -> ENTRY* OK */
+#define MSG_REPAIR_SHOW		0x0089	/* F_SEQ -> ENTRY(F_KEY F_VALUE)* OK */
+#define MSG_REPAIR_PLAY		0x008a	/* F_SEQ -> DATA* OK, or ERR */
 #define MSG_DOC_IMPORT		0x0010	/* F_CLASS F_TITLE, DATA*, END */
 #define MSG_DOC_LIST		0x0011	/* -> ENTRY* OK */
 #define MSG_DOC_CAT		0x0012	/* F_ID -> DATA* OK */
@@ -172,6 +191,17 @@ struct mkbuf;
 #define F_COPY_TYPE	74	/* print, transfer-package, plaintext */
 #define F_MADE		75	/* u64: copies made */
 #define F_INTENT	76	/* u64: seq of the intent (begin) record */
+/* 90-109: repair sessions. */
+#define F_TECH		90	/* the technician's account */
+#define F_TECH_PASSWORD	91
+#define F_REPAIR_REASON	92
+#define F_ROWS		93	/* u64, 1..1000 */
+#define F_COLS		94	/* u64, 1..1000 */
+#define F_EXIT		95	/* u64: the shell's wait status */
+#define F_WORK		96	/* what was done (the minutes) */
+#define F_TECH_ACCOUNT	97	/* the technician's account of it */
+#define F_LIMIT_SECONDS	98	/* u64 */
+#define F_SUPERVISOR	99
 #define F_PATH		150	/* a path on this machine (a medium's mount) */
 #define F_SCANNED	56	/* u64: records a log query looked at */
 /* Inspection export, log head, reports, self-check (issue 10;

@@ -214,6 +214,8 @@ void guard_on_event(struct daemon *d);
 void guard_lockdown(struct daemon *d, const char *reason,
     const char *source);
 void guard_push_state(struct daemon *d);
+/* Overwrites and removes every plaintext working copy under dir. */
+void guard_wipe_workdir(const char *dir);
 /* Records a new incident (log + register), with d->lock held. */
 int guard_incident_locked(struct daemon *d, uint8_t level,
     const char *source, const char *reporter, const char *summary,

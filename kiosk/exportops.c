@@ -313,35 +313,32 @@ gather_log(struct exw *w)
 	return r;
 }
 
-/* Repair recordings and minutes (issue 9): STATE/repair/ID/FILE. */
+/* Repair recordings, their index and minutes (issue 9): STATE/repair/
+ * holds N.cast, N.info and N.minutes; each is exported as repair/NAME.
+ * The parts' hashes that prove a recording whole are in the log. */
 static int
 gather_repair(struct exw *w)
 {
-	char dir[PATH_LEN], sub[PATH_LEN], path[PATH_LEN], name[200];
-	char **ids = NULL, **files = NULL;
-	size_t nid = 0, nf = 0, i, j;
+	char dir[PATH_LEN], path[PATH_LEN], name[200];
+	struct stat st;
+	char **files = NULL;
+	size_t nf = 0, i;
 	int r, added = 0;
 
-	if (mkfs_path(dir, sizeof(dir), "%s/repair", w->d->sd.root) != 0 ||
-	    (r = list_dir(dir, NULL, &ids, &nid)) != 0)
+	if (mkfs_path(dir, sizeof(dir), "%s/repair", w->d->sd.root) != 0)
 		return MK_ERR_TOO_LARGE;
-	for (i = 0, r = 0; i < nid && r == 0; i++) {
-		if (mkfs_path(sub, sizeof(sub), "%s/%s", dir, ids[i]) != 0 ||
-		    list_dir(sub, NULL, &files, &nf) != 0)
+	if ((r = list_dir(dir, NULL, &files, &nf)) != 0)
+		return r;
+	for (i = 0; i < nf && r == 0; i++) {
+		if (snprintf(name, sizeof(name), "repair/%s", files[i]) >=
+		    (int)sizeof(name) || !expman_path_ok(name) ||
+		    mkfs_path(path, sizeof(path), "%s/%s", dir, files[i]) != 0 ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		for (j = 0; j < nf && r == 0; j++) {
-			if (snprintf(name, sizeof(name), "repair/%s/%s", ids[i],
-			    files[j]) >= (int)sizeof(name) ||
-			    !expman_path_ok(name) ||
-			    mkfs_path(path, sizeof(path), "%s/%s", sub,
-			    files[j]) != 0)
-				continue;
-			r = exw_file(w, name, path, UINT64_MAX);
-			added++;
-		}
-		free_names(files, nf);
+		r = exw_file(w, name, path, UINT64_MAX);
+		added++;
 	}
-	free_names(ids, nid);
+	free_names(files, nf);
 	return r == 0 && added == 0 ? expman_add_none(&w->man, "repair") : r;
 }
 

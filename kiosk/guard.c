@@ -60,8 +60,8 @@ daemon_notify(struct daemon *d)
 
 /* Removes every file under the plaintext workspace (overwritten first:
  * the workspace is tmpfs in production, but need not be in a sandbox). */
-static void
-wipe_workdir(const char *dir)
+void
+guard_wipe_workdir(const char *dir)
 {
 	char path[2048];
 	uint8_t zero[4096];
@@ -287,7 +287,7 @@ guard_lockdown(struct daemon *d, const char *reason, const char *source)
 	atomic_fetch_add(&d->gen, 1);
 	for (s = d->live; s != NULL; s = s->next)
 		session_wipe_key(s);
-	wipe_workdir(d->conf.work);
+	guard_wipe_workdir(d->conf.work);
 	pthread_mutex_lock(&d->lock);
 	first = record_violation(d, reason, source);
 	pthread_mutex_unlock(&d->lock);

@@ -96,6 +96,29 @@ int h_av_update(struct session *s, const struct mkmsg *m);
 int h_ws_self(struct session *s, const struct mkmsg *m);
 int h_ws_add(struct session *s, const struct mkmsg *m);
 int h_ws_list(struct session *s, const struct mkmsg *m);
+/* Supervised repair sessions (kiosk/repairops.c). */
+int h_repair_start(struct session *s, const struct mkmsg *m);
+int h_repair_end(struct session *s, const struct mkmsg *m);
+int h_repair_signoff(struct session *s, const struct mkmsg *m);
+int h_repair_list(struct session *s, const struct mkmsg *m);
+int h_repair_show(struct session *s, const struct mkmsg *m);
+int h_repair_play(struct session *s, const struct mkmsg *m);
+/* 1 while a repair session holds the vault sealed: no session may hold
+ * or take the vault key (any thread). */
+int repair_sealed(void);
+/* "session 3 running (...)" or "-", for status. */
+void repair_status(char *out, size_t outlen);
+/* The running session's number, or 0. */
+uint32_t repair_live_id(void);
+/* Asks the running session id to end (by a supervisor); MK_ERR_NOT_FOUND
+ * if it is not running. */
+int repair_end_request(uint32_t id, const char *by);
+/* One person's name (utag) and password (ptag) checked as a login is, and
+ * policy_may(their roles, act) == want: the supervisor (ACT_APPROVE,
+ * MAY_YES) or the technician (ACT_REPAIR, MAY_WITH_APPROVAL). */
+int repair_check_person(struct session *s, const struct mkmsg *m,
+    uint8_t utag, uint8_t ptag, enum action act, int want, char *why,
+    size_t whylen);
 
 /* Replies shared by the handlers. */
 int reply_err(struct session *s, int code, const char *message);

@@ -80,6 +80,11 @@ usage(void)
 	    "  selfcheck [--json]\n"
 	    "  print ID --printer QUEUE [--copies N] [--approver NAME]\n"
 	    "  register [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]\n"
+	    "  repair start --technician NAME [--supervisor NAME] "
+	    "--reason TEXT\n"
+	    "  repair list [--json] | repair show|end N\n"
+	    "  repair play N [--speed X] [--no-wait]\n"
+	    "  repair sign-off N --work TEXT --account TEXT\n"
 	    "roles: drafter, supervisor, it-officer, technician, inspector\n");
 	exit(2);
 }
@@ -1412,6 +1417,8 @@ main(int argc, char **argv)
 		r = cmd_av(&ctl, argc, argv);
 	else if (strcmp(argv[0], "workstation") == 0)
 		r = cmd_workstation(&ctl, argc, argv);
+	else if (strcmp(argv[0], "repair") == 0)
+		r = cmd_repair(&ctl, argc, argv);
 	else
 		usage();
 	mkclient_close(ctl.c);

@@ -69,5 +69,7 @@ int cmd_media_io(struct ctl *ctl, int argc, char **argv);
 int cmd_copy_out(struct ctl *ctl, int argc, char **argv);
 int cmd_av(struct ctl *ctl, int argc, char **argv);
 int cmd_workstation(struct ctl *ctl, int argc, char **argv);
+/* kiosk/matctl_repair.c */
+int cmd_repair(struct ctl *ctl, int argc, char **argv);
 
 #endif /* MATKIOSK_MATCTL_H */

@@ -61,8 +61,10 @@ const uint8_t *
 session_key_get(struct session *s)
 {
 	pthread_mutex_lock(&s->klock);
-	if (s->mk != NULL && s->key_epoch != atomic_load(&s->d->key_epoch)) {
-		/* Rotated away: it opens nothing any more. */
+	if (s->mk != NULL && (s->key_epoch != atomic_load(&s->d->key_epoch) ||
+	    repair_sealed())) {
+		/* Rotated away, or the vault sealed for a repair: it opens
+		 * nothing any more. */
 		cry_secure_free(s->mk, 32);
 		s->mk = NULL;
 		atomic_fetch_sub(&s->d->keyed, 1);
@@ -93,7 +95,7 @@ session_take_key(struct session *s, uint8_t *mk, uint32_t epoch)
 		s->mk = NULL;
 		atomic_fetch_sub(&s->d->keyed, 1);
 	}
-	if (lockdown) {
+	if (lockdown || repair_sealed()) {
 		cry_secure_free(mk, 32);
 	} else {
 		s->mk = mk;
@@ -172,6 +174,7 @@ struct status {
 	char	usb[512];
 	char	idle[16];
 	char	backup[160];
+	char	repair[96];
 };
 
 static void
@@ -208,6 +211,7 @@ gather_status(struct daemon *d, struct status *st)
 	snprintf(st->fail, sizeof(st->fail), "%s", d->fail_reason);
 	snprintf(st->idle, sizeof(st->idle), "%u", d->conf.idle_lock_minutes);
 	pthread_mutex_unlock(&d->lock);
+	repair_status(st->repair, sizeof(st->repair));
 }
 
 static int
@@ -235,7 +239,8 @@ h_status(struct session *s, const struct mkmsg *m)
 	    (r = add_entry(s, "idle-lock-minutes", st.idle)) != 0 ||
 	    (r = add_entry(s, "backup", st.provisioned ? st.backup :
 	    "-")) != 0 ||
-	    (r = add_entry(s, "usb-guard", st.usb)) != 0)
+	    (r = add_entry(s, "usb-guard", st.usb)) != 0 ||
+	    (r = add_entry(s, "repair", st.repair)) != 0)
 		return r;
 	return reply_ok(s);
 }
@@ -278,8 +283,9 @@ refresh_account(struct session *s)
 		session_logout(s, "account disabled");
 		return MK_ERR_DISABLED;
 	}
-	/* Roles that no longer hold a key keep none. */
-	if (!(s->acct.roles & ROLES_KEYED))
+	/* Roles that no longer hold a key keep none; nobody keeps one
+	 * while the vault is sealed for a repair. */
+	if (!(s->acct.roles & ROLES_KEYED) || repair_sealed())
 		session_wipe_key(s);
 	return 0;
 }
@@ -384,6 +390,18 @@ dispatch(struct session *s, const struct mkmsg *m)
 		return h_print(s, m);
 	case MSG_REGISTER:
 		return h_register(s, m);
+	case MSG_REPAIR_START:
+		return h_repair_start(s, m);
+	case MSG_REPAIR_END:
+		return h_repair_end(s, m);
+	case MSG_REPAIR_SIGNOFF:
+		return h_repair_signoff(s, m);
+	case MSG_REPAIR_LIST:
+		return h_repair_list(s, m);
+	case MSG_REPAIR_SHOW:
+		return h_repair_show(s, m);
+	case MSG_REPAIR_PLAY:
+		return h_repair_play(s, m);
 	case MSG_DOC_IMPORT:
 		return h_doc_import(s, m);
 	case MSG_DOC_LIST:
