@@ -31,6 +31,11 @@ int signkey_sign(const struct signkey *k, const void *msg, size_t len,
 /* Wipes the secret; accepts NULL. */
 void signkey_free(struct signkey *k);
 
+/* 1 for a public key that libgcrypt 1.10.1 cannot take without aborting
+ * (its y coordinate's top 64-bit limb is zero): refuse it where keys come
+ * from outside (sign_verify does). */
+int sign_public_key_suspect(const uint8_t pub[SIGN_PUBLIC_LEN]);
+
 /* 0 if sig is pub's signature of msg, MK_ERR_SIGNATURE otherwise. */
 int sign_verify(const uint8_t pub[SIGN_PUBLIC_LEN], const void *msg,
     size_t len, const uint8_t sig[SIGN_SIG_LEN]);

@@ -776,6 +776,9 @@ h_ws_add(struct session *s, const struct mkmsg *m)
 	    mk_unhex(sh, k1, 32) != 0 || mk_unhex(xh, k2, 32) != 0)
 		return refuse(s, MK_ERR_USAGE, "a workstation name (as an "
 		    "account name) and two keys of 64 hex digits");
+	if (sign_public_key_suspect(k1))
+		return refuse(s, MK_ERR_USAGE, "that signing key is not an "
+		    "Ed25519 public key a workstation makes");
 	if (ws_find(s->d, name, NULL, &old) == 0 ||
 	    ws_find(s->d, NULL, k1, &old) == 0)
 		return refuse(s, MK_ERR_EXISTS, "a workstation of this name "

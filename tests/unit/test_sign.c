@@ -250,6 +250,42 @@ test_long_message(void **state)
 }
 
 /*
+ * A public key whose y coordinate has its top 64-bit limb zero made
+ * libgcrypt 1.10.1 abort the process inside gcry_pk_verify ("mulm_25519:
+ * different sizes"; found by fuzz_xferpkg): it must just not verify.
+ */
+static void
+test_hostile_public_keys(void **state)
+{
+	uint8_t pub[SIGN_PUBLIC_LEN], sig[SIGN_SIG_LEN];
+	struct signkey *k = NULL;
+	int i;
+
+	(void)state;
+	memset(sig, 0x11, sizeof(sig));
+	memset(pub, 0, sizeof(pub));
+	assert_true(sign_public_key_suspect(pub));
+	assert_int_equal(sign_verify(pub, "x", 1, sig), MK_ERR_SIGNATURE);
+	pub[0] = 1;			/* the neutral point */
+	assert_int_equal(sign_verify(pub, "x", 1, sig), MK_ERR_SIGNATURE);
+	for (i = 0; i < 24; i++)
+		pub[i] = (uint8_t)(0xa5 ^ i);
+	pub[31] = 0x80;			/* only the sign bit up top */
+	assert_true(sign_public_key_suspect(pub));
+	assert_int_equal(sign_verify(pub, "x", 1, sig), MK_ERR_SIGNATURE);
+	pub[30] = 1;			/* one bit in the top limb */
+	assert_false(sign_public_key_suspect(pub));
+	(void)sign_verify(pub, "x", 1, sig);	/* must return at all */
+	/* A real key is never suspect. */
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(signkey_generate(&k), 0);
+		signkey_public(k, pub);
+		assert_false(sign_public_key_suspect(pub));
+		signkey_free(k);
+	}
+}
+
+/*
  * libgcrypt 1.10 keeps a 128 KiB buffer for GCRY_VERY_STRONG_RANDOM for the
  * life of the process, referenced only from its secure-memory pool, which
  * LeakSanitizer does not scan: not ours to free.
@@ -278,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_save_load),
 		cmocka_unit_test(test_load_rejects),
 		cmocka_unit_test(test_long_message),
+		cmocka_unit_test(test_hostile_public_keys),
 	};
 
 	if (cry_init(1 << 16, 0) != 0)
