@@ -40,6 +40,7 @@
 #include "crypto/sign.h"
 #include "daemon.h"
 #include "handlers.h"
+#include "media.h"
 #include "keys.h"
 #include "policy.h"
 #include "vault.h"
@@ -165,7 +166,8 @@ make_plan(struct daemon *d, struct plan *p, struct mkbuf **devkey,
     struct mkbuf **logkey, uint64_t *seq, char machex[17])
 {
 	static const char *const small[] = { "accounts", "machine",
-	    "incidents", "usb-registry", "lockdown" };
+	    "incidents", "usb-registry", "lockdown", "workstations",
+	    "repair-seq" };
 	char abs[STATEDIR_PATH_MAX + 300];
 	uint8_t mac[LOGREC_MAC_LEN];
 	size_t i, last = SIZE_MAX;
@@ -177,6 +179,13 @@ make_plan(struct daemon *d, struct plan *p, struct mkbuf **devkey,
 	    (r = plan_dir(p, d->sd.grants, "keys/grants", 0)) != 0 ||
 	    (r = plan_dir(p, d->sd.evidence, "evidence", 1)) != 0)
 		return r;
+	/* Repair recordings, their index and minutes (issue 9), and files
+	 * refused as infected (issue 8): evidence too. */
+	if (mkfs_path(abs, sizeof(abs), "%s/repair", d->sd.root) != 0 ||
+	    (r = plan_dir(p, abs, "repair", 0)) != 0 ||
+	    mkfs_path(abs, sizeof(abs), "%s/quarantine", d->sd.root) != 0 ||
+	    (r = plan_dir(p, abs, "quarantine", 1)) != 0)
+		return r == 0 ? MK_ERR_TOO_LARGE : r;
 	/* The vault's leftovers of an import in progress are not kept. */
 	for (i = 0; i < p->n; i++)
 		if (strncmp(p->v[i].rel, "vault/", 6) == 0 &&
@@ -365,6 +374,47 @@ read_dir_field(const struct mkmsg *m, char *dir, size_t len)
 	return 0;
 }
 
+/*
+ * Where a backup goes or is read: F_PATH, a directory; or F_SERIAL, a
+ * medium registered for backups (STATE/usb-registry, direction
+ * "backup"), checked and mounted by kiosk/media.c (read-write, nosuid,
+ * nodev, noexec) for this one request: the backup is its directory
+ * matkiosk-backup/. med->mounted says whether to media_close it.
+ */
+static int
+backup_target(struct session *s, const struct mkmsg *msg, char *dir,
+    size_t len, struct medium *med, char *why, size_t whylen)
+{
+	char serial[MEDIA_SERIAL_MAX];
+
+	memset(med, 0, sizeof(*med));
+	if (mkmsg_get(msg, F_SERIAL) == NULL) {
+		if (read_dir_field(msg, dir, len) != 0) {
+			snprintf(why, whylen, "an absolute path to an existing "
+			    "directory, or the serial of a medium registered "
+			    "for backups");
+			return MK_ERR_USAGE;
+		}
+		return 0;
+	}
+	if (mkmsg_str(msg, F_SERIAL, serial, sizeof(serial)) != 0 ||
+	    serial[0] == '\0' || !mktext_is_clean(serial, strlen(serial))) {
+		snprintf(why, whylen, "the medium's serial is missing or not "
+		    "clean text");
+		return MK_ERR_USAGE;
+	}
+	if (media_open(s->d, serial, MEDIA_BACKUP, med, why, whylen) != 0)
+		return MK_ERR_MEDIUM;
+	if (mkfs_path(dir, len, "%s/matkiosk-backup", med->mnt) != 0 ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		snprintf(why, whylen, "cannot make matkiosk-backup/ on the "
+		    "medium: %s", strerror(errno));
+		media_close(med);
+		return MK_ERR_MEDIUM;
+	}
+	return 0;
+}
+
 static void
 save_state(struct daemon *d, const char *key, const char *value)
 {
@@ -530,21 +580,39 @@ write_backup(struct session *s, const char *dir, uint32_t gen,
 	return r;
 }
 
+static int backup_into(struct session *s, const char *dir,
+    const char *where);
+
 int
 h_backup(struct session *s, const struct mkmsg *msg)
 {
-	struct daemon *d = s->d;
-	struct backup_manifest prev, m;
-	char dir[DIR_MAX], why[512] = "", g[16], c[24], n[24], head[48];
-	uint64_t copied = 0, bytes = 0;
-	uint32_t gen;
+	struct medium med;
+	char dir[DIR_MAX], why[512] = "", where[MEDIA_SERIAL_MAX + 8];
 	int r;
 
 	if ((r = may_backup(s)) != 0)
 		return refused(r);
-	if (read_dir_field(msg, dir, sizeof(dir)) != 0)
-		return reply_err(s, MK_ERR_USAGE, "the backup needs an absolute "
-		    "path to an existing directory");
+	if ((r = backup_target(s, msg, dir, sizeof(dir), &med, why,
+	    sizeof(why))) != 0)
+		return reply_err(s, r, why);
+	if (med.mounted)
+		snprintf(where, sizeof(where), "medium %s", med.serial);
+	r = backup_into(s, dir, med.mounted ? where : dir);
+	if (med.mounted)
+		media_close(&med);
+	return r;
+}
+
+static int
+backup_into(struct session *s, const char *dir, const char *where)
+{
+	struct daemon *d = s->d;
+	struct backup_manifest prev, m;
+	char why[512] = "", g[16], c[24], n[24], head[48];
+	uint64_t copied = 0, bytes = 0;
+	uint32_t gen;
+	int r;
+
 	memset(&m, 0, sizeof(m));
 	memset(&prev, 0, sizeof(prev));
 	if ((r = read_latest(dir, &gen)) != 0)
@@ -561,9 +629,9 @@ h_backup(struct session *s, const struct mkmsg *msg)
 	gen++;
 	snprintf(g, sizeof(g), "%" PRIu32, gen);
 	{
-		struct logkv kv[2] = { { "path", dir }, { "generation", g } };
+		struct logkv kv[2] = { { "path", where }, { "generation", g } };
 
-		if (session_log(s, LOG_SEV_INFO, "backup.begin", dir, 2,
+		if (session_log(s, LOG_SEV_INFO, "backup.begin", where, 2,
 		    kv) != 0)
 			return reply_err(s, MK_ERR_LOG, NULL);
 	}
@@ -577,16 +645,16 @@ h_backup(struct session *s, const struct mkmsg *msg)
 	if (r != 0) {
 		struct logkv kv[2] = { { "generation", g }, { "error", why } };
 
-		session_log(s, LOG_SEV_TRUNG_BINH, "backup.failed", dir, 2, kv);
+		session_log(s, LOG_SEV_TRUNG_BINH, "backup.failed", where, 2, kv);
 		backup_manifest_free(&m);
 		return reply_err(s, r, why);
 	}
 	{
 		struct logkv kv[5] = { { "generation", g }, { "files", n },
-		    { "copied", c }, { "log-head", head }, { "path", dir } };
+		    { "copied", c }, { "log-head", head }, { "path", where } };
 		char now[24];
 
-		session_log(s, LOG_SEV_INFO, "backup", dir, 5, kv);
+		session_log(s, LOG_SEV_INFO, "backup", where, 5, kv);
 		snprintf(now, sizeof(now), "%" PRId64, m.created);
 		pthread_mutex_lock(&d->lock);
 		save_state(d, "last-backup", now);
@@ -747,24 +815,39 @@ check_log(struct daemon *d, const char *dir, const struct backup_manifest *m,
 	return r;
 }
 
+static int backup_verify_in(struct session *s, const char *dir);
+
 int
 h_backup_verify(struct session *s, const struct mkmsg *msg)
+{
+	struct medium med;
+	char dir[DIR_MAX], why[512] = "";
+	int r;
+
+	if ((r = may_backup(s)) != 0)
+		return refused(r);
+	if ((r = backup_target(s, msg, dir, sizeof(dir), &med, why,
+	    sizeof(why))) != 0)
+		return reply_err(s, r, why);
+	r = backup_verify_in(s, dir);
+	if (med.mounted)
+		media_close(&med);
+	return r;
+}
+
+static int
+backup_verify_in(struct session *s, const char *dir)
 {
 	struct daemon *d = s->d;
 	struct backup_manifest m;
 	struct mkbuf *sec = NULL, *dk = NULL, *lk = NULL;
-	char dir[DIR_MAX], why[512] = "", path[DIR_MAX + 64], g[16], v[64];
+	char why[512] = "", path[DIR_MAX + 64], g[16], v[64];
 	uint8_t pub[SIGN_PUBLIC_LEN];
 	const uint8_t *mk;
 	unsigned docs = 0, segs = 0;
 	uint32_t gen, epoch;
 	int r;
 
-	if ((r = may_backup(s)) != 0)
-		return refused(r);
-	if (read_dir_field(msg, dir, sizeof(dir)) != 0)
-		return reply_err(s, MK_ERR_USAGE, "the restore test needs an "
-		    "absolute path to a backup directory");
 	if ((r = read_latest(dir, &gen)) != 0 || gen == 0)
 		return reply_err(s, r ? r : MK_ERR_NOT_FOUND, "no backup there "
 		    "(LATEST missing or damaged)");

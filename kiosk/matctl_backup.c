@@ -64,23 +64,29 @@ cmd_backup(struct ctl *ctl, int argc, char **argv)
 	uint64_t gen = 0, copied = 0, total = 0, bytes = 0;
 	int r;
 
-	if (argc == 3 && strcmp(argv[1], "verify") == 0) {
+	/* backup verify PATH | backup verify --medium SERIAL */
+	if ((argc == 3 || (argc == 4 && strcmp(argv[2], "--medium") == 0)) &&
+	    strcmp(argv[1], "verify") == 0) {
 		if (login(ctl) != 0)
 			return 1;
 		b = mkclient_out(ctl->c);
 		if ((r = mkmsg_start(b, MSG_BACKUP_VERIFY)) != 0 ||
-		    (r = mkmsg_add_str(b, F_PATH, argv[2])) != 0 ||
+		    (r = argc == 4 ? mkmsg_add_str(b, F_SERIAL, argv[3]) :
+		    mkmsg_add_str(b, F_PATH, argv[2])) != 0 ||
 		    (r = mkclient_send(ctl->c)) != 0)
 			return fail("backup verify", mkerr_str(r));
 		return collect(ctl, report_entry, NULL, "restore test failed");
 	}
-	if (argc != 3 || strcmp(argv[1], "--to") != 0)
+	/* backup --to PATH | backup --to-medium SERIAL */
+	if (argc != 3 || (strcmp(argv[1], "--to") != 0 &&
+	    strcmp(argv[1], "--to-medium") != 0))
 		usage();
 	if (login(ctl) != 0)
 		return 1;
 	b = mkclient_out(ctl->c);
 	if ((r = mkmsg_start(b, MSG_BACKUP)) != 0 ||
-	    (r = mkmsg_add_str(b, F_PATH, argv[2])) != 0)
+	    (r = mkmsg_add_str(b, strcmp(argv[1], "--to") == 0 ? F_PATH :
+	    F_SERIAL, argv[2])) != 0)
 		return fail("backup", mkerr_str(r));
 	if ((r = wait_ok(ctl, "backup failed", &ok)) != 0)
 		return r;

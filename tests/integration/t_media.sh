@@ -293,3 +293,30 @@ check "the next copy to the medium removes the partial leftover" \
 umount "$T/look"
 check "A's log verifies" verify_log
 check "B's log verifies" bash -c "'$BIN/matverify' --key $K0B '$T/b/state/log' >/dev/null 2>&1"
+
+# --- backups to a medium registered for backups (issue 12) ---
+sctl backup --to-medium "$SER" >"$T/bk.out" 2>"$T/bk.err"; rc=$?
+check "a backup to a stick registered for import and export is refused" \
+    bash -c "test $rc -eq 1 && test \"$(mounted "$LOOP_A")\" -eq 0"
+check "the stick is unregistered" sctl usb unregister 1-1.1
+check "and registered again, for backups" \
+    sctl usb register 1-1.1 --label "Sao lưu" --owner "$SUP" --direction backup
+dctl backup --to-medium "$SER" >/dev/null 2>&1; rc=$?
+check "attack: a drafter cannot make a backup" test $rc -eq 1
+check "the supervisor backs up to the medium" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' backup --to-medium '$SER' >'$T/bk.out' 2>'$T/bk.err' && grep -q '^backup generation 1:' '$T/bk.out'"
+check "the medium is unmounted after the backup" test "$(mounted "$LOOP_A")" -eq 0
+mount -o ro,noload "$LOOP_A" "$T/look"
+check "the backup is on the medium (matkiosk-backup/: LATEST, manifest, objects)" \
+    bash -c "test -s '$T/look/matkiosk-backup/LATEST' && ls '$T/look/matkiosk-backup' | grep -q '^manifest\.1' && test -d '$T/look/matkiosk-backup/objects'"
+umount "$T/look"
+check "the restore test reads it from the medium" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' backup verify --medium '$SER' >'$T/bkv.out' 2>&1"
+check "the second backup to the medium is generation 2" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' backup --to-medium '$SER' | grep -q '^backup generation 2:'"
+check "the backup is logged with the medium's serial" \
+    test "$(log_count backup "medium $SER")" -ge 2
+sctl backup --to-medium 'KHONG-CO-THAT' >/dev/null 2>"$T/bk.err"; rc=$?
+check "attack: a backup to an unknown serial is refused" test $rc -eq 1
+check "the medium stays unmounted" test "$(mounted "$LOOP_A")" -eq 0
+check "A's log verifies after the backups" verify_log
