@@ -97,6 +97,11 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	    value(st, "open-incidents"));
 	ui_putf(y++, 2, w, A_NORMAL, "%s: %s", _("Audit log"),
 	    value(st, "log"));
+	/* Article 10: the daemon says OVERDUE past [backup] interval_days. */
+	ok = strstr(value(st, "backup"), "OVERDUE") == NULL;
+	ui_putf(y++, 2, w, ok ? (int)A_NORMAL : ui_attr_bad(u), "%s: %s%s",
+	    _("Backup"), ok ? "" : _("OVERDUE, make a backup now. "),
+	    value(st, "backup"));
 	ui_putf(y++, 2, w, A_NORMAL, "%s: %s", _("USB guard"),
 	    value(st, "usb-guard"));
 	y++;

@@ -188,6 +188,8 @@ scenario() {
 	see "home: the air gap at a glance" \
 	    "Cách ly mạng: bảo đảm, không có kết nối mạng nào hoạt động"
 	see "home: the USB devices present" "Thiết bị USB đang cắm (16)"
+	see "home: a machine never backed up is shown overdue" \
+	    "Sao lưu: QUÁ HẠN, hãy sao lưu ngay."
 	see "home: open incidents" "Sự cố chưa xử lý: 1"
 	if [ "$h" -ge 40 ]; then
 		see "home: the open incident, listed" "Ổ USB lạ cắm vào máy"
