@@ -79,7 +79,8 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	int rows, y = 2, w = COLS - 4, ok;
 	size_t i;
 
-	rows = ui_frame(u, _("Home"), hints(_("r refresh")));
+	rows = ui_frame(u, _("Home"), hints(_("h log head  p report  "
+	    "k self-check  r refresh")));
 	ok = strncmp(ag, "clean", 5) == 0;
 	ui_putf(y++, 2, w, ok ? ui_attr_good(u) : ui_attr_alarm(u),
 	    "%s: %s", _("Air gap"), ok ? _("intact, no network link is up") :
@@ -157,6 +158,17 @@ scr_home(struct ui *u)
 			break;
 		if (k.type == UK_CHAR && k.ch == 'r')
 			reload = 1;
+		/* The inspection screens (scr_inspect.c). */
+		if (k.type == UK_CHAR && k.ch == 'h')
+			s = scr_head(u);
+		if (k.type == UK_CHAR && k.ch == 'p')
+			s = scr_report(u);
+		if (k.type == UK_CHAR && k.ch == 'k')
+			s = scr_selfcheck(u);
+		if (s == SCR_HOME) {
+			s = SCR_SAME;
+			reload = 1;
+		}
 		if (u->lost)
 			s = SCR_RECONNECT;
 	}

@@ -1,0 +1,183 @@
+#!/bin/bash
+# The console's inspection, register, repair and media screens (issues
+# 7-10) driven in tmux against the real daemon, at 80x24 and 200x60. Here:
+# the log head as SEQ:HEX and as a QR code (the same code matctl log head
+# --qr draws, following the head as the log grows), a six-monthly report
+# in a scrollable view (the daemon's text, logged), the self-check table;
+# and a drafter refused the report and the self-check, with the reason.
+# Every check reads the screen (tmux capture-pane) or the daemon's state.
+. "$(dirname "$0")/lib.sh"
+export TMUX_TMPDIR=$T
+TM=(tmux -L "mk-con2-$$")
+PANE=con
+TEMP='Tam#Thoi2026x'
+IPW='Insp3ct#Vien26'
+DPW='Soan#Thao2026'
+trap 'console_cleanup' EXIT
+
+console_cleanup() {
+	con_stop
+	"${TM[@]}" kill-server 2>/dev/null
+	cleanup
+}
+
+# ---- the terminal (as t_console.sh) ----
+con_start() {
+	local w=$1 h=$2
+	con_stop
+	"${TM[@]}" kill-server 2>/dev/null
+	"${TM[@]}" new-session -d -s "$PANE" -x "$w" -y "$h" \
+	    "env -i TERM=screen ASAN_OPTIONS=$ASAN_OPTIONS '$BIN/matkiosk' \
+	    -c '$T/conf' -x 2>>'$T/console.err'; echo EXITED; sleep 600"
+}
+screen() { "${TM[@]}" capture-pane -p -t "$PANE"; }
+keys() { "${TM[@]}" send-keys -t "$PANE" "$@"; }
+text() { "${TM[@]}" send-keys -t "$PANE" -l "$1"; }
+wait_for() {
+	local i n=$(( ${2:-10} * 20 ))
+	for ((i = 0; i < n; i++)); do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+see() {
+	if wait_for "$2" "${3:-10}"; then
+		ok "$SZ: $1"
+	else
+		not_ok "$SZ: $1" "no \"$2\" on: $(screen | grep -a . |
+		    sed -n '1,3p;$p' | tr -s ' \n' ' ' | cut -c1-600)"
+	fi
+}
+screen_grep() { screen | grep "$@"; }
+screen_lacks() { ! screen | grep "$@"; }
+# The screen shows TEXT, which is not empty.
+shows() { [ -n "$1" ] && screen_grep -qF -- "$1"; }
+con_stop() {
+	local pid i
+	pid=$(con_pid)
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+}
+con_pid() { pgrep -f "^$BIN/matkiosk -c $T/conf" | head -1; }
+as() {
+	local who=$1 lines=$2
+	shift 2
+	printf '%b' "$lines" | "$BIN/matctl" -c "$T/conf" -u "$who" "$@"
+}
+login() {
+	text "$1"; keys Tab; text "$2"; keys Enter
+}
+
+# The head's text as matctl prints it, and its QR rows without the
+# surrounding blanks (the console centres the code).
+ctl_head() { ctl log head | sed -n 's/^matverify --expect-head //p'; }
+qr_rows() { sed 's/^ *//; s/ *$//' | grep -E '[▀▄█]'; }
+screen_head() { screen | sed -nE 's/^ +([0-9]+:[0-9a-f]{32}) *$/\1/p' | head -1; }
+# The QR rows on the screen are matctl's, all of them (17 or more).
+same_qr() {
+	ctl log head --qr | qr_rows >"$T/qr.ctl"
+	screen | qr_rows >"$T/qr.con"
+	[ "$(wc -l <"$T/qr.ctl")" -ge 17 ] && cmp -s "$T/qr.ctl" "$T/qr.con"
+}
+
+: >"$T/console.err"
+check "daemon starts" start_daemon
+check "provisioning" provision
+as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
+as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
+as "$SUP" "$PW\n$TEMP\n" account add tranvanb --roles drafter >/dev/null 2>&1
+as tranvanb "$TEMP\n$DPW\n" passwd >/dev/null 2>&1
+check "an inspector and a drafter exist" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' account list | grep -q congan"
+YEAR=$(date -u +%Y)
+
+inspect() {
+	local w=$1 h=$2 h1 h2 n1
+	SZ="${w}x${h}"
+	con_start "$w" "$h"
+	see "the login screen" "Đăng nhập bằng tài khoản"
+	login congan "$IPW"
+	see "the inspector is home, the menu names the head" "h đầu nhật ký"
+
+	# -- the log head --
+	keys h
+	see "h: the log head screen" "Đầu nhật ký lúc"
+	h1=$(screen_head)
+	check "$SZ: the head shown is the daemon's ($h1)" \
+	    test -n "$h1" -a "$h1" = "$(ctl_head)"
+	check "$SZ: the QR code is drawn whole, the same code as matctl log head --qr" \
+	    same_qr
+	check "$SZ: ... fits the screen" screen_lacks -q "quá nhỏ"
+	as "$SUP" "$PW\n" doc list >/dev/null 2>&1
+	keys r
+	sleep 0.5
+	h2=$(screen_head)
+	check "$SZ: r reads the head again after the log grew (${h2%%:*} > ${h1%%:*})" \
+	    test "${h2%%:*}" -gt "${h1%%:*}" -a "$h2" = "$(ctl_head)"
+	keys Escape
+	see "Esc: home" "Trang chính"
+
+	# -- a report --
+	n1=$(log_count report)
+	keys p
+	see "p: the report form" "Nửa năm"
+	keys Enter Enter Enter
+	see "the six-monthly report, titled with its head" \
+	    "Báo cáo sáu tháng $YEAR/1, đến bản ghi số"
+	as congan "$IPW\n" report semiannual --year "$YEAR" --half 1 >"$T/rep.txt" 2>/dev/null
+	check "$SZ: ... the daemon's text (its first line)" \
+	    shows "$(sed -n 1p "$T/rep.txt" | cut -c1-40)"
+	check "$SZ: ... and the console's report is logged" \
+	    test "$(log_count report)" -eq $((n1 + 2))
+	keys End
+	sleep 0.3
+	check "$SZ: End scrolls to the report's last line" \
+	    shows "$(grep . "$T/rep.txt" | tail -1 | cut -c1-40)"
+	keys Escape
+	see "Esc: home" "Trang chính"
+
+	# -- the self-check --
+	keys k
+	see "k: the self-check table" "[ĐẠT] R1 air-gap"
+	as congan "$IPW\n" selfcheck >"$T/sc.txt" 2>/dev/null
+	check "$SZ: ... passed/total as the daemon counts" shows \
+	    "$(sed -n 's/.*self-check: \([0-9]*\) of \([0-9]*\) pass/\1 trên \2 mục đạt/p' "$T/sc.txt")"
+	keys Escape
+	see "Esc: home" "Trang chính"
+	keys F10
+	see "logout" "Đăng nhập bằng tài khoản"
+
+	# -- a drafter may read the head, not reports --
+	login tranvanb "$DPW"
+	see "the drafter is home" "Trang chính"
+	keys p Enter Enter Enter
+	see "attack: a drafter's report is refused, with the reason" \
+	    "Không được phép"
+	check "$SZ: ... no report text shown" screen_lacks -q "Báo cáo sáu tháng"
+	keys k
+	see "attack: a drafter's self-check is refused" "Không được phép"
+	check "$SZ: ... no table shown" screen_lacks -qF "[ĐẠT]"
+	keys h
+	see "the drafter sees the head (it is not secret)" "Đầu nhật ký lúc"
+	keys Escape F10
+	see "logout" "Đăng nhập bằng tài khoản"
+	keys Escape
+	see "Esc leaves the console" EXITED
+}
+
+inspect 80 24
+[ -n "${ONE:-}" ] || inspect 200 60
+
+check "no sanitizer report from the console" \
+    bash -c "! grep -q 'Sanitizer' '$T/console.err'"
+check "every console string is in po/vi.po, translated" bash -c "
+    cd '$(dirname "$0")/../..' &&
+    xgettext --from-code=UTF-8 -k_ -kN_ -o '$T/ui.pot' ui/*.c ui/*.h &&
+    msgcmp po/vi.po '$T/ui.pot' 2>'$T/msgcmp.err' &&
+    ! msgattrib --untranslated po/vi.po | grep -q '^msgid \"[^\"]'"
