@@ -305,3 +305,102 @@ scr_selfcheck(struct ui *u)
 	free(lines);
 	return s == SCR_SAME ? SCR_HOME : s;
 }
+
+/* ---- the copy register (issue 7) ---- */
+
+static const char *
+copy_type_name(const char *t)
+{
+	if (strcmp(t, "print") == 0)
+		return _("printed");
+	if (strcmp(t, "transfer-package") == 0)
+		return _("transfer package");
+	if (strcmp(t, "plaintext") == 0)
+		return _("plaintext copy");
+	return t;
+}
+
+static const char *
+copy_state_name(const char *t)
+{
+	if (strcmp(t, "done") == 0)
+		return _("done");
+	if (strcmp(t, "failed") == 0)
+		return _("failed");
+	if (strcmp(t, "pending") == 0)
+		return _("pending");
+	return t;
+}
+
+enum scr
+scr_register(struct ui *u)
+{
+	static char from[16], to[16];
+	struct uifield f[] = {
+		{ _("From date (YYYY-MM-DD)"), from, sizeof(from), 0, NULL,
+		    NULL, 0, 0 },
+		{ _("Before date (YYYY-MM-DD)"), to, sizeof(to), 0, NULL,
+		    NULL, 0, 0 },
+	};
+	struct uilist l = { 0 };
+	struct uirec ok;
+	uint64_t tf = 0, tt = 0;
+	char **lines, when[32];
+	size_t i, n = 0;
+	enum scr s;
+	int r;
+
+	r = ui_form(u, _("Copy register"), _("Empty fields match "
+	    "everything."), f, 2);
+	if (r != FORM_OK)
+		return r == FORM_CANCEL ? SCR_HOME : ui_form_exit(u, r);
+	if ((from[0] != '\0' && uitext_parse_date(from, &tf) != 0) ||
+	    (to[0] != '\0' && uitext_parse_date(to, &tt) != 0)) {
+		ui_note(u, 1, "%s", _("A date is written YYYY-MM-DD."));
+		return SCR_HOME;
+	}
+	ud_start(u, MSG_REGISTER);
+	if (from[0] != '\0')
+		ud_add_u64(u, F_FROM, tf);
+	if (to[0] != '\0')
+		ud_add_u64(u, F_TO, tt);
+	if (ud_list(u, &l, &ok) != 0) {
+		uilist_clear(&l);
+		ui_note_err(u, _("The copy register"));
+		return u->lost ? SCR_RECONNECT : SCR_HOME;
+	}
+	if ((lines = calloc(l.n + 3, sizeof(*lines))) == NULL) {
+		uilist_clear(&l);
+		uirec_clear(&ok);
+		return SCR_HOME;
+	}
+	if (asprintf(&lines[n], _("%zu copies in the register (%s to %s)."),
+	    l.n, from[0] ? from : "…", to[0] ? to : "…") >= 0)
+		n++;
+	if (uirec_num(&ok, F_COUNT, 0) > 0 && asprintf(&lines[n],
+	    _("%s log records could not be read."), uirec_get(&ok, F_COUNT))
+	    >= 0)
+		n++;
+	for (i = 0; i < l.n; i++) {
+		const struct uirec *e = &l.v[i];
+
+		uitext_time(uirec_num(e, F_CREATED, 0), when, sizeof(when));
+		if (asprintf(&lines[n], _("No. %s  %s  %s  %s, %s of %s "
+		    "copies  by %s, approved by %s  to %s  %s %s  document %s"),
+		    uirec_get(e, F_SEQ), when, ui_class_name(uirec_get(e,
+		    F_CLASS)), copy_type_name(uirec_get(e, F_COPY_TYPE)),
+		    uirec_get(e, F_MADE), uirec_get(e, F_COUNT),
+		    uirec_get(e, F_USER), *uirec_get(e, F_APPROVER) ?
+		    uirec_get(e, F_APPROVER) : "-", uirec_get(e, F_DEST),
+		    copy_state_name(uirec_get(e, F_STATE)),
+		    uirec_get(e, F_MESSAGE), uirec_get(e, F_ID)) >= 0)
+			n++;
+	}
+	uirec_clear(&ok);
+	uilist_clear(&l);
+	s = ui_view(u, _("Copy register"), (const char *const *)lines, n);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return s == SCR_SAME ? SCR_HOME : s;
+}

@@ -80,7 +80,7 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	size_t i;
 
 	rows = ui_frame(u, _("Home"), hints(_("h log head  p report  "
-	    "k self-check  r refresh")));
+	    "k self-check  g copy register  r refresh")));
 	ok = strncmp(ag, "clean", 5) == 0;
 	ui_putf(y++, 2, w, ok ? ui_attr_good(u) : ui_attr_alarm(u),
 	    "%s: %s", _("Air gap"), ok ? _("intact, no network link is up") :
@@ -165,6 +165,8 @@ scr_home(struct ui *u)
 			s = scr_report(u);
 		if (k.type == UK_CHAR && k.ch == 'k')
 			s = scr_selfcheck(u);
+		if (k.type == UK_CHAR && k.ch == 'g')
+			s = scr_register(u);
 		if (s == SCR_HOME) {
 			s = SCR_SAME;
 			reload = 1;

@@ -13,13 +13,77 @@ PANE=con
 TEMP='Tam#Thoi2026x'
 IPW='Insp3ct#Vien26'
 DPW='Soan#Thao2026'
+DATA=$(cd "$(dirname "$0")/../data/print" && pwd)
+C=$T/cups
+CPID=
 trap 'console_cleanup' EXIT
 
 console_cleanup() {
 	con_stop
 	"${TM[@]}" kill-server 2>/dev/null
+	stop_cupsd
 	cleanup
 }
+
+# A private cupsd with a file: queue (as t_print.sh), for the register.
+start_cupsd() {
+	mkdir -p "$C"/{spool,tmp,cache,state,log,lib/filter}
+	chmod 755 "$T" "$C" "$C/lib" "$C/lib/filter"
+	for d in backend daemon notifier; do
+		ln -sfn "/usr/lib/cups/$d" "$C/lib/$d"
+	done
+	install -m 755 "$DATA/gziptoany" "$C/lib/filter/gziptoany"
+	cat >"$C/cupsd.conf" <<CONF
+Listen $C/cups.sock
+LogLevel debug
+Browsing No
+WebInterface No
+DefaultAuthType None
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Location /admin>
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+CONF
+	cat >"$C/cups-files.conf" <<CONF
+FileDevice Yes
+ServerRoot $C
+ServerBin $C/lib
+RequestRoot $C/spool
+TempDir $C/tmp
+CacheDir $C/cache
+StateDir $C/state
+ErrorLog $C/log/error_log
+AccessLog $C/log/access_log
+PageLog $C/log/page_log
+CONF
+	/usr/sbin/cupsd -f -c "$C/cupsd.conf" -s "$C/cups-files.conf" \
+	    </dev/null >"$C/cupsd.out" 2>&1 &
+	CPID=$!
+	local i
+	for i in $(seq 100); do
+		[ -S "$C/cups.sock" ] && lpstat -h "$C/cups.sock" -r \
+		    >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stop_cupsd() {
+	[ -n "$CPID" ] || return 0
+	kill -TERM "$CPID" 2>/dev/null
+	wait "$CPID" 2>/dev/null
+	CPID=
+	rm -f "$C/cups.sock"
+}
+padmin() { lpadmin -h "$C/cups.sock" "$@" 2>>"$C/lpadmin.err"; }
 
 # ---- the terminal (as t_console.sh) ----
 con_start() {
@@ -74,6 +138,12 @@ login() {
 	text "$1"; keys Tab; text "$2"; keys Enter
 }
 
+# The register's row (joined, as the viewer wraps it at 80 columns).
+reg_row() {
+	"${TM[@]}" capture-pane -J -p -t "$PANE" | tr -d '\n' >"$T/reg.scr"
+	grep -qE "Số 1 .*Mật +bản in, 1 trên 1 bản +người làm tranvanb.*nơi nhận q1 +xong.*${DOC:0:8}" "$T/reg.scr" ||
+	    { cat "$T/reg.scr" >&2; echo >&2; return 1; }
+}
 # The head's text as matctl prints it, and its QR rows without the
 # surrounding blanks (the console centres the code).
 ctl_head() { ctl log head | sed -n 's/^matverify --expect-head //p'; }
@@ -87,6 +157,15 @@ same_qr() {
 }
 
 : >"$T/console.err"
+check "a private cupsd starts" start_cupsd
+: >"$C/out-q1"
+padmin -p q1 -v "file://$C/out-q1" -P "$DATA/test.ppd" -E
+write_conf
+cat >>"$T/conf" <<CONF
+[print]
+cups_server = $C/cups.sock
+allow_file_device = yes
+CONF
 check "daemon starts" start_daemon
 check "provisioning" provision
 as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
@@ -96,6 +175,10 @@ as tranvanb "$TEMP\n$DPW\n" passwd >/dev/null 2>&1
 check "an inspector and a drafter exist" \
     bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' account list | grep -q congan"
 YEAR=$(date -u +%Y)
+printf 'Báo cáo mật số 1\n' >"$T/mat.txt"
+DOC=$(as tranvanb "$DPW\n" doc import "$T/mat.txt" --class mat --title "Báo cáo")
+check "the drafter prints a Mật document on q1 (one register row)" \
+    bash -c "printf '%s\n' '$DPW' | '$BIN/matctl' -c '$T/conf' -u tranvanb print '$DOC' --printer q1 >/dev/null"
 
 inspect() {
 	local w=$1 h=$2 h1 h2 n1
@@ -153,6 +236,23 @@ inspect() {
 	keys F10
 	see "logout" "Đăng nhập bằng tài khoản"
 
+	# -- the copy register, as the supervisor --
+	login "$SUP" "$PW"
+	see "the supervisor is home" "Trang chính"
+	keys g
+	see "g: the register's date form" "Sổ sao chụp"
+	keys Enter Enter
+	see "the register lists the print" "Sổ có 1 lần sao chụp"
+	see "... its row: number, class, a print, 1 of 1, the drafter, q1, done" \
+	    "Số 1 "
+	check "$SZ: ... with the daemon's fields" reg_row
+	keys Escape g
+	text "$((YEAR + 1))-01-01"; keys Enter Enter
+	see "a later from-date: none" "Sổ có 0 lần sao chụp"
+	keys Escape
+	keys F10
+	see "logout" "Đăng nhập bằng tài khoản"
+
 	# -- a drafter may read the head, not reports --
 	login tranvanb "$DPW"
 	see "the drafter is home" "Trang chính"
@@ -163,6 +263,9 @@ inspect() {
 	keys k
 	see "attack: a drafter's self-check is refused" "Không được phép"
 	check "$SZ: ... no table shown" screen_lacks -qF "[ĐẠT]"
+	keys g Enter Enter
+	see "attack: a drafter is refused the copy register" "Không được phép"
+	check "$SZ: ... no row shown" screen_lacks -q "Sổ có"
 	keys h
 	see "the drafter sees the head (it is not secret)" "Đầu nhật ký lúc"
 	keys Escape F10
