@@ -329,6 +329,8 @@ copy_state_name(const char *t)
 		return _("failed");
 	if (strcmp(t, "pending") == 0)
 		return _("pending");
+	if (strcmp(t, "completed") == 0)
+		return _("completed");
 	return t;
 }
 
@@ -403,4 +405,96 @@ scr_register(struct ui *u)
 		free(lines[i]);
 	free(lines);
 	return s == SCR_SAME ? SCR_HOME : s;
+}
+
+/* ---- printing a document (issue 7) ---- */
+
+/* A supervisor's approval of this print (APPROVE with the copies and 30
+ * minutes' validity, as matctl print --approver asks it). FORM_OK once
+ * the daemon granted it. */
+static int
+print_approval(struct ui *u, const char *id, uint64_t copies)
+{
+	char who[33] = "", pw[129] = "";
+	struct uifield f[] = {
+		{ _("Approving supervisor"), who, sizeof(who), 0, NULL, NULL,
+		    0, 0 },
+		{ _("Supervisor's password"), pw, sizeof(pw), 1, NULL, NULL,
+		    0, 0 },
+	};
+	int r;
+
+	r = ui_form(u, _("Supervisor's approval"), _("This print needs a "
+	    "supervisor's approval: the supervisor types their password "
+	    "here."), f, 2);
+	if (r == FORM_OK) {
+		ud_start(u, MSG_APPROVE);
+		ud_add(u, F_APPROVER, who);
+		ud_add(u, F_PASSWORD, pw);
+		ud_add(u, F_ACTION, "print");
+		ud_add(u, F_OBJECT, id);
+		ud_add_u64(u, F_COUNT, copies);
+		ud_add_u64(u, F_UNTIL, (uint64_t)time(NULL) + 30 * 60);
+		if (ud_call(u, NULL) != 0) {
+			ui_note_err(u, _("Not approved"));
+			r = FORM_CANCEL;
+		}
+	}
+	mk_wipe(pw, sizeof(pw));
+	return r;
+}
+
+static int
+print_send(struct ui *u, const char *id, const char *queue, uint64_t copies,
+    struct uirec *ok)
+{
+	ud_start(u, MSG_PRINT);
+	ud_add(u, F_ID, id);
+	ud_add(u, F_PRINTER, queue);
+	ud_add_u64(u, F_COUNT, copies);
+	return ud_call(u, ok);
+}
+
+enum scr
+ui_print_doc(struct ui *u, const struct uirec *d)
+{
+	char queue[128] = "";
+	char copies[8] = "1", *end, intro[768];
+	struct uifield f[] = {
+		{ _("Printer queue"), queue, sizeof(queue), 0, NULL, NULL,
+		    0, 0 },
+		{ _("Copies"), copies, sizeof(copies), 0, NULL, NULL, 0, 0 },
+	};
+	const char *id = uirec_get(d, F_ID);
+	struct uirec ok;
+	unsigned long n;
+	int r;
+
+	snprintf(intro, sizeof(intro), _("Print \"%s\" (%s). Every copy is "
+	    "entered in the copy register."), uirec_get(d, F_TITLE),
+	    ui_class_name(uirec_get(d, F_CLASS)));
+	if ((r = ui_form(u, _("Print a document"), intro, f, 2)) != FORM_OK)
+		return ui_form_exit(u, r);
+	n = strtoul(copies, &end, 10);
+	if (copies[0] < '1' || copies[0] > '9' || *end != '\0' || n > 99) {
+		ui_note(u, 1, "%s", _("Copies: a number from 1 to 99."));
+		return SCR_SAME;
+	}
+	r = print_send(u, id, queue, n, &ok);
+	if (r == MK_ERR_APPROVAL) {
+		if ((r = print_approval(u, id, n)) != FORM_OK)
+			return u->lost ? SCR_RECONNECT : ui_form_exit(u, r);
+		r = print_send(u, id, queue, n, &ok);
+	}
+	if (r != 0) {
+		ui_note_err(u, _("Not printed"));
+		return u->lost ? SCR_RECONNECT : SCR_SAME;
+	}
+	ui_note(u, strcmp(uirec_get(&ok, F_STATE), "completed") != 0,
+	    _("Printed: %s of %lu copies (%s), log record %s."),
+	    uirec_get(&ok, F_MADE), n, copy_state_name(uirec_get(&ok,
+	    F_STATE)),
+	    uirec_get(&ok, F_SEQ));
+	uirec_clear(&ok);
+	return SCR_SAME;
 }

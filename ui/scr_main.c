@@ -362,7 +362,7 @@ scr_docs(struct ui *u)
 		if (sel >= n)
 			sel = n > 0 ? n - 1 : 0;
 		rows = ui_frame(u, _("Documents"), hints(_("Enter view  i import"
-		    "  d delete  c class filter  r refresh"))) - 2;
+		    "  d delete  p print  c class filter  r refresh"))) - 2;
 		ui_putf(1, 1, COLS - 2, A_BOLD, "%s: %s   (%zu)", _("Showing"),
 		    filter < 0 ? _("all classifications") :
 		    ui_class_name(classes[filter]), n);
@@ -401,6 +401,9 @@ scr_docs(struct ui *u)
 			reload = 1;
 		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'd') {
 			s = delete_doc(u, v[sel]);
+			reload = 1;
+		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'p') {
+			s = ui_print_doc(u, v[sel]);
 			reload = 1;
 		} else if (n > 0 && ((k.type == UK_CHAR && (k.ch == '\r' ||
 		    k.ch == '\n')) || (k.type == UK_FUNC && k.ch == KEY_ENTER)))

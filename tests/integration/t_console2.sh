@@ -1,10 +1,13 @@
 #!/bin/bash
-# The console's inspection, register, repair and media screens (issues
-# 7-10) driven in tmux against the real daemon, at 80x24 and 200x60. Here:
-# the log head as SEQ:HEX and as a QR code (the same code matctl log head
-# --qr draws, following the head as the log grows), a six-monthly report
-# in a scrollable view (the daemon's text, logged), the self-check table;
-# and a drafter refused the report and the self-check, with the reason.
+# The console's inspection and copy-register screens (issues 7 and 10)
+# driven in tmux against the real daemon and a private cupsd, at 80x24 and
+# 200x60: the log head as SEQ:HEX and as a QR code (the same code matctl
+# log head --qr draws, following the head as the log grows), a six-monthly
+# report in a scrollable view (the daemon's text, logged), the self-check
+# table, the copy register with a real print's row and a date filter, and
+# a Tối mật print from the documents screen approved by a supervisor's
+# password typed at the console (a wrong one approves nothing); a drafter
+# is refused reports, the self-check and the register, with the reason.
 # Every check reads the screen (tmux capture-pane) or the daemon's state.
 . "$(dirname "$0")/lib.sh"
 export TMUX_TMPDIR=$T
@@ -144,6 +147,8 @@ reg_row() {
 	grep -qE "Số 1 .*Mật +bản in, 1 trên 1 bản +người làm tranvanb.*nơi nhận q1 +xong.*${DOC:0:8}" "$T/reg.scr" ||
 	    { cat "$T/reg.scr" >&2; echo >&2; return 1; }
 }
+# Jobs cupsd completed on q1.
+jobs_done() { lpstat -h "$C/cups.sock" -W completed -o q1 2>/dev/null | wc -l; }
 # The head's text as matctl prints it, and its QR rows without the
 # surrounding blanks (the console centres the code).
 ctl_head() { ctl log head | sed -n 's/^matverify --expect-head //p'; }
@@ -177,6 +182,8 @@ check "an inspector and a drafter exist" \
 YEAR=$(date -u +%Y)
 printf 'Báo cáo mật số 1\n' >"$T/mat.txt"
 DOC=$(as tranvanb "$DPW\n" doc import "$T/mat.txt" --class mat --title "Báo cáo")
+printf 'Kế hoạch tối mật\n' >"$T/toimat.txt"
+DOCT=$(as tranvanb "$DPW\n" doc import "$T/toimat.txt" --class toi-mat --title "Kế hoạch")
 check "the drafter prints a Mật document on q1 (one register row)" \
     bash -c "printf '%s\n' '$DPW' | '$BIN/matctl' -c '$T/conf' -u tranvanb print '$DOC' --printer q1 >/dev/null"
 
@@ -242,7 +249,7 @@ inspect() {
 	keys g
 	see "g: the register's date form" "Sổ sao chụp"
 	keys Enter Enter
-	see "the register lists the print" "Sổ có 1 lần sao chụp"
+	see "the register lists the prints so far" "Sổ có $REGN lần sao chụp"
 	see "... its row: number, class, a print, 1 of 1, the drafter, q1, done" \
 	    "Số 1 "
 	check "$SZ: ... with the daemon's fields" reg_row
@@ -256,6 +263,33 @@ inspect() {
 	# -- a drafter may read the head, not reports --
 	login tranvanb "$DPW"
 	see "the drafter is home" "Trang chính"
+
+	# -- printing a Tối mật document: a supervisor's approval --
+	keys F2 c c
+	see "documents: the Tối mật one" "Đang hiển thị: Tối mật   (1)"
+	n1=$(jobs_done)
+	keys p
+	see "p: the print form names the document" 'In "Kế hoạch" (Tối mật)'
+	text q1; keys Tab Enter
+	see "Tối mật: the approval form" "Bản in này cần lãnh đạo duyệt"
+	text "$SUP"; keys Tab; text "Sai!mat9khau"; keys Enter
+	see "attack: a wrong supervisor password approves nothing" \
+	    "Không được phê duyệt"
+	sleep 0.5
+	check "$SZ: ... and nothing reaches the printer" \
+	    test "$(jobs_done)" -eq "$n1"
+	keys p; text q1; keys Tab Enter
+	see "again: the approval form" "Bản in này cần lãnh đạo duyệt"
+	text "$SUP"; keys Tab; text "$PW"; keys Enter
+	see "with the supervisor's password typed here: printed, registered" \
+	    "Đã in: 1 trên 1 bản (hoàn tất), bản ghi nhật ký số"
+	REGN=$((REGN + 1))
+	check "$SZ: ... the job reached the queue (cupsd's completed jobs)" \
+	    test "$(jobs_done)" -eq $((n1 + 1))
+	check "$SZ: ... the register names the approver" bash -c \
+	    "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' register 2>/dev/null | grep '${DOCT:0:8}' | grep -q '$SUP'"
+	keys F1
+	see "home" "Trang chính"
 	keys p Enter Enter Enter
 	see "attack: a drafter's report is refused, with the reason" \
 	    "Không được phép"
@@ -274,6 +308,7 @@ inspect() {
 	see "Esc leaves the console" EXITED
 }
 
+REGN=1
 inspect 80 24
 [ -n "${ONE:-}" ] || inspect 200 60
 
