@@ -201,7 +201,7 @@ static const char *const halves[] = { "1", "2" };
 enum scr
 scr_report(struct ui *u)
 {
-	static char year[8];
+	static char year[16];
 	const char *kshown[2], *hshown[2];
 	struct uifield f[] = {
 		{ _("Report"), NULL, 0, 0, kinds, kshown, 2, 0 },
