@@ -158,7 +158,7 @@ $(call obj,$(UI_SRCS)): ALL_CFLAGS += $(NCURSES_CFLAGS)
 all: $(CONSOLE) $(CONSOLE_MO)
 $(CONSOLE): $(call obj,$(UI_SRCS)) $(LIBUI) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(QRENCODE_LIBS)
 ifeq ($(MODE),release)
 	$(Q)ln -sf release/matkiosk build/matkiosk
 endif

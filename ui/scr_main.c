@@ -79,7 +79,8 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	int rows, y = 2, w = COLS - 4, ok;
 	size_t i;
 
-	rows = ui_frame(u, _("Home"), hints(_("r refresh")));
+	rows = ui_frame(u, _("Home"), hints(_("h log head  p report  "
+	    "k self-check  g copy register  r refresh")));
 	ok = strncmp(ag, "clean", 5) == 0;
 	ui_putf(y++, 2, w, ok ? ui_attr_good(u) : ui_attr_alarm(u),
 	    "%s: %s", _("Air gap"), ok ? _("intact, no network link is up") :
@@ -162,6 +163,19 @@ scr_home(struct ui *u)
 			break;
 		if (k.type == UK_CHAR && k.ch == 'r')
 			reload = 1;
+		/* The inspection screens (scr_inspect.c). */
+		if (k.type == UK_CHAR && k.ch == 'h')
+			s = scr_head(u);
+		if (k.type == UK_CHAR && k.ch == 'p')
+			s = scr_report(u);
+		if (k.type == UK_CHAR && k.ch == 'k')
+			s = scr_selfcheck(u);
+		if (k.type == UK_CHAR && k.ch == 'g')
+			s = scr_register(u);
+		if (s == SCR_HOME) {
+			s = SCR_SAME;
+			reload = 1;
+		}
 		if (u->lost)
 			s = SCR_RECONNECT;
 	}
@@ -353,7 +367,7 @@ scr_docs(struct ui *u)
 		if (sel >= n)
 			sel = n > 0 ? n - 1 : 0;
 		rows = ui_frame(u, _("Documents"), hints(_("Enter view  i import"
-		    "  d delete  c class filter  r refresh"))) - 2;
+		    "  d delete  p print  c class filter  r refresh"))) - 2;
 		ui_putf(1, 1, COLS - 2, A_BOLD, "%s: %s   (%zu)", _("Showing"),
 		    filter < 0 ? _("all classifications") :
 		    ui_class_name(classes[filter]), n);
@@ -392,6 +406,9 @@ scr_docs(struct ui *u)
 			reload = 1;
 		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'd') {
 			s = delete_doc(u, v[sel]);
+			reload = 1;
+		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'p') {
+			s = ui_print_doc(u, v[sel]);
 			reload = 1;
 		} else if (n > 0 && ((k.type == UK_CHAR && (k.ch == '\r' ||
 		    k.ch == '\n')) || (k.type == UK_FUNC && k.ch == KEY_ENTER)))

@@ -160,6 +160,11 @@ int ud_import(struct ui *u, const char *path, const char *cls,
  * more). The caller wipes and frees *out. */
 int ud_cat(struct ui *u, const char *id, size_t max, char **out,
     size_t *len, int *cut);
+/* Sends the started request and collects its DATA frames into *out (at
+ * most max bytes kept, *cut set if there was more; NUL-terminated) until
+ * OK (ok filled if not NULL) or ERR. The caller wipes and frees *out. */
+int ud_data(struct ui *u, size_t max, char **out, size_t *len, int *cut,
+    struct uirec *ok);
 
 /* ---- screens ---- */
 enum scr scr_wizard(struct ui *u);
@@ -173,5 +178,17 @@ enum scr scr_usb(struct ui *u);
 enum scr scr_accounts(struct ui *u);
 enum scr scr_incidents(struct ui *u);
 enum scr scr_log(struct ui *u);
+/* Log head (QR), reports, self-check (issue 10; scr_inspect.c). */
+enum scr scr_head(struct ui *u);
+enum scr scr_report(struct ui *u);
+enum scr scr_selfcheck(struct ui *u);
+/* The copy register (issue 7; scr_inspect.c). */
+enum scr scr_register(struct ui *u);
+/* Prints a document (a DOC_LIST record) from the documents screen. */
+enum scr ui_print_doc(struct ui *u, const struct uirec *d);
+/* Text from outside (UTF-8, '\n' lines) escaped line by line and shown
+ * in ui_view. */
+enum scr ui_view_text(struct ui *u, const char *title, const char *text,
+    size_t len);
 
 #endif /* MATKIOSK_UI_H */

@@ -292,3 +292,62 @@ ud_cat(struct ui *u, const char *id, size_t max, char **out, size_t *len,
 	free(buf);
 	return r;
 }
+
+int
+ud_data(struct ui *u, size_t max, char **out, size_t *len, int *cut,
+    struct uirec *ok)
+{
+	struct mkmsg m;
+	const struct mkfield *f;
+	char msg[1024], *buf;
+	size_t n = 0, take;
+	int r;
+
+	*out = NULL;
+	*len = 0;
+	*cut = 0;
+	u->err = 0;
+	u->errmsg[0] = '\0';
+	if (ok != NULL)
+		memset(ok, 0, sizeof(*ok));
+	if ((buf = malloc(max + 1)) == NULL)
+		return MK_ERR_ALLOC;
+	if (u->c == NULL || (r = mkclient_send(u->c)) != 0) {
+		free(buf);
+		return lost(u, MK_ERR_CLOSED);
+	}
+	for (;;) {
+		if ((r = mkclient_recv(u->c, &m)) != 0) {
+			r = lost(u, r);
+			break;
+		}
+		if (m.type == MSG_DATA && (f = mkmsg_get(&m, F_DATA)) != NULL) {
+			take = f->len <= max - n ? f->len : max - n;
+			memcpy(buf + n, f->p, take);
+			n += take;
+			if (take < f->len)
+				*cut = 1;
+			continue;
+		}
+		if (m.type == MSG_OK) {
+			if (ok != NULL && uirec_from_msg(&m, ok) != 0) {
+				r = MK_ERR_ALLOC;
+				break;
+			}
+			buf[n] = '\0';
+			*out = buf;
+			*len = n;
+			return 0;
+		}
+		if (m.type == MSG_ERR) {
+			u->err = r = mkclient_error(&m, msg, sizeof(msg));
+			uitext_safe(msg, strlen(msg), u->errmsg,
+			    sizeof(u->errmsg));
+		} else
+			r = lost(u, MK_ERR_PROTOCOL);
+		break;
+	}
+	mk_wipe(buf, n);
+	free(buf);
+	return r;
+}

@@ -18,6 +18,8 @@ is_number(uint8_t tag)
 	case F_SEQ: case F_COUNT: case F_UNTIL: case F_PWSET:
 	case F_LASTLOGIN: case F_CURSOR: case F_LIMIT: case F_FROM:
 	case F_TO: case F_TOTAL: case F_SCANNED:
+	/* The copy register (issue 7). */
+	case F_MADE: case F_INTENT:
 		return 1;
 	default:
 		return 0;
