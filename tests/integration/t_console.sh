@@ -37,17 +37,35 @@ BED=(env TMPDIR="$T" LD_PRELOAD=libumockdev-preload.so.0
 # an empty environment but TERM (so C.UTF-8 and Vietnamese by default).
 # The pane records the terminal settings before and after the console,
 # then shows EXITED.
-con_start() {
+con_start_once() {
 	local w=$1 h=$2
 	shift 2
-	con_stop
-	"${TM[@]}" kill-server 2>/dev/null
 	rm -f "$T/stty.before" "$T/stty.after"
 	"${TM[@]}" new-session -d -s "$PANE" -x "$w" -y "$h" \
 	    "stty -g >'$T/stty.before'; env -i TERM=screen $* \
 	    ASAN_OPTIONS=$ASAN_OPTIONS${CON_ASAN:-} ${CON_WRAP:-} '$BIN/matkiosk' \
 	    -c '$T/conf' -x 2>>'$T/console.err'; stty -g >'$T/stty.after'; \
 	    echo EXITED; sleep 600"
+}
+# kill-server returns before the server is gone: a session made meanwhile
+# can land on the dying server and vanish with it ("no server running",
+# seen on a loaded machine). Wait for the old server, check the new
+# session is there, and try again if it is not.
+con_start() {
+	local i
+	con_stop
+	"${TM[@]}" kill-server 2>/dev/null
+	for i in $(seq 100); do
+		"${TM[@]}" list-sessions >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+	for i in 1 2 3 4 5; do
+		con_start_once "$@"
+		sleep 0.1
+		"${TM[@]}" has-session -t "$PANE" 2>/dev/null && return 0
+		sleep 0.3
+	done
+	return 1
 }
 screen() { "${TM[@]}" capture-pane -p -t "$PANE"; }
 keys() { "${TM[@]}" send-keys -t "$PANE" "$@"; }
