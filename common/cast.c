@@ -5,44 +5,7 @@
 #include "buf.h"
 #include "cast.h"
 #include "err.h"
-
-/* Length of the valid UTF-8 character at p (n bytes left) and its code
- * point, or 0 if it is not one (overlong, surrogate, past U+10FFFF,
- * cut short). */
-static size_t
-utf8_char(const uint8_t *p, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "text.h"
 
 static int
 put_u(struct mkbuf *out, unsigned v)
@@ -64,7 +27,7 @@ put_string(struct mkbuf *out, const uint8_t *p, size_t n)
 	if ((r = mkbuf_put(out, "\"", 1)) != 0)
 		return r;
 	while (i < n) {
-		if ((len = utf8_char(p + i, n - i, &cp)) == 0) {
+		if ((len = mktext_utf8_len(p + i, n - i, &cp)) == 0) {
 			r = put_u(out, 0xdc00 | p[i]);
 			len = 1;
 		} else if (cp == '"')
@@ -291,7 +254,7 @@ parse_string(struct cur *c, struct mkbuf *out)
 		} else if (ch < 0x20) {
 			return MK_ERR_FORMAT;
 		} else {
-			len = utf8_char((const uint8_t *)c->p + c->i,
+			len = mktext_utf8_len((const uint8_t *)c->p + c->i,
 			    c->n - c->i, &cp);
 			if (len == 0)
 				return MK_ERR_FORMAT;

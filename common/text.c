@@ -5,10 +5,8 @@
 #include "err.h"
 #include "text.h"
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid.
- * Rejects overlong forms, surrogates and code points above U+10FFFF. */
-static size_t
-utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
+size_t
+mktext_utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c;
@@ -80,7 +78,7 @@ mktext_escape(const void *src, size_t n, char *out, size_t outlen)
 	if (outlen == 0)
 		return MK_ERR_ARGUMENT;
 	while (i < n) {
-		len = utf8_len(p + i, n - i, &c);
+		len = mktext_utf8_len(p + i, n - i, &c);
 		if (len == 0 || is_control(c) || c == '\\') {
 			if ((piece = len == 1 ? short_escape(c) : NULL) == NULL) {
 				/* Bidi and line-separator controls are escaped
@@ -114,7 +112,8 @@ mktext_is_clean(const void *src, size_t n)
 	uint32_t c;
 
 	while (i < n) {
-		if ((len = utf8_len(p + i, n - i, &c)) == 0 || is_control(c))
+		if ((len = mktext_utf8_len(p + i, n - i, &c)) == 0 ||
+		    is_control(c))
 			return 0;
 		i += len;
 	}

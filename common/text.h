@@ -8,6 +8,7 @@
 #define MATKIOSK_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Escapes n bytes into out (outlen > 0, always NUL-terminated): valid
@@ -24,5 +25,10 @@ int mktext_is_clean(const void *p, size_t n);
 /* 1 if s is a valid account name: 1..32 of [a-z0-9._-], starting with a
  * letter. Account names also name files, so this is a security check. */
 int mktext_valid_name(const char *s);
+
+/* Length of the valid UTF-8 sequence at p (n bytes left, n >= 1), 1..4,
+ * with its code point in *cp; 0 if invalid: overlong forms, surrogates,
+ * code points above U+10FFFF, a sequence cut short. */
+size_t mktext_utf8_len(const uint8_t *p, size_t n, uint32_t *cp);
 
 #endif /* MATKIOSK_TEXT_H */
