@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -111,6 +112,37 @@ mkbuf_reserve(struct mkbuf *b, size_t n, uint8_t **dst)
 	*dst = b->d + b->len;
 	b->len += n;
 	return 0;
+}
+
+int
+mkbuf_vprintf(struct mkbuf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	uint8_t *dst;
+	int n, r;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return MK_ERR_FORMAT;
+	/* Room for vsnprintf's NUL, which is cut off again. */
+	if ((r = mkbuf_reserve(b, (size_t)n + 1, &dst)) != 0)
+		return r;
+	vsnprintf((char *)dst, (size_t)n + 1, fmt, ap);
+	return mkbuf_truncate(b, mkbuf_len(b) - 1);
+}
+
+int
+mkbuf_printf(struct mkbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = mkbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int

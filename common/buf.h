@@ -6,6 +6,7 @@
 #ifndef MATKIOSK_BUF_H
 #define MATKIOSK_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,13 @@ int mkbuf_put_u64(struct mkbuf *b, uint64_t v);
 /* 16-bit length-prefixed bytes; MK_ERR_TOO_LARGE above 65535. */
 int mkbuf_put_bstr(struct mkbuf *b, const void *p, size_t n);
 int mkbuf_put_cstr(struct mkbuf *b, const char *s);
+/* Appends formatted text (no NUL is kept, but it needs one byte of room
+ * while formatting); MK_ERR_TOO_LARGE past the buffer's max, the buffer
+ * unchanged; MK_ERR_FORMAT if the format fails. */
+int mkbuf_printf(struct mkbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int mkbuf_vprintf(struct mkbuf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* A cursor over bytes someone else owns. Every read is bounds-checked. */
 struct mkrd {

@@ -2,7 +2,6 @@
  * Inspection export manifest: format and bounded parser (expman.h).
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,25 +78,6 @@ expman_add_none(struct expman *m, const char *kind)
 	return 0;
 }
 
-static int
-put(struct mkbuf *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-put(struct mkbuf *out, const char *fmt, ...)
-{
-	char line[EXPMAN_PATH_MAX + 200];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return MK_ERR_TOO_LARGE;
-	return mkbuf_put(out, line, (size_t)n);
-}
-
 int
 expman_format(const struct expman *m, struct mkbuf *out)
 {
@@ -110,19 +90,19 @@ expman_format(const struct expman *m, struct mkbuf *out)
 		return MK_ERR_ARGUMENT;
 	mk_hex(m->device_key, 32, key);
 	mk_hex(m->head_mac, 32, mac);
-	if ((r = put(out, "%s\ndevice-id %s\ndevice-key %s\ncreated %" PRId64
+	if ((r = mkbuf_printf(out, "%s\ndevice-id %s\ndevice-key %s\ncreated %" PRId64
 	    "\nexporter %s\napprover %s\nlog-head %" PRIu64 " %s\n",
 	    EXPMAN_MAGIC, m->device_id, key, m->created, m->exporter,
 	    m->approver, m->head_seq, mac)) != 0)
 		return r;
 	for (i = 0; i < m->n; i++) {
 		mk_hex(m->m[i].sha, 32, sha);
-		if ((r = put(out, "member %s %" PRIu64 " %s\n", sha,
+		if ((r = mkbuf_printf(out, "member %s %" PRIu64 " %s\n", sha,
 		    m->m[i].size, m->m[i].path)) != 0)
 			return r;
 	}
 	for (i = 0; i < m->nnone; i++)
-		if ((r = put(out, "none %s\n", m->none[i])) != 0)
+		if ((r = mkbuf_printf(out, "none %s\n", m->none[i])) != 0)
 			return r;
 	return 0;
 }

@@ -1,7 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,25 +97,6 @@ backup_manifest_add(struct backup_manifest *m, const char *path,
 	return 0;
 }
 
-static int
-put_line(struct mkbuf *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-put_line(struct mkbuf *out, const char *fmt, ...)
-{
-	char line[BACKUP_PATH_MAX + 160];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return MK_ERR_TOO_LARGE;
-	return mkbuf_put(out, line, (size_t)n);
-}
-
 int
 backup_manifest_format(const struct backup_manifest *m, struct mkbuf *out)
 {
@@ -124,14 +104,14 @@ backup_manifest_format(const struct backup_manifest *m, struct mkbuf *out)
 	size_t i;
 	int r;
 
-	if ((r = put_line(out, "matkiosk-backup 1\ndevice-id %s\n"
+	if ((r = mkbuf_printf(out, "matkiosk-backup 1\ndevice-id %s\n"
 	    "generation %" PRIu32 "\ncreated %" PRId64 "\nkey-epoch %" PRIu32
 	    "\nlog-head %" PRIu64 ":%s\n", m->device_id, m->generation,
 	    m->created, m->key_epoch, m->log_seq, m->log_mac)) != 0)
 		return r;
 	for (i = 0; i < m->n; i++) {
 		mk_hex(m->f[i].sha, 32, hex);
-		if ((r = put_line(out, "file %s %" PRIu64 " %s\n", hex,
+		if ((r = mkbuf_printf(out, "file %s %" PRIu64 " %s\n", hex,
 		    m->f[i].size, m->f[i].path)) != 0)
 			return r;
 	}

@@ -188,17 +188,13 @@ put(struct fmt *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 put(struct fmt *f, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
-	int n;
 
+	if (f->err != 0)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	f->err = mkbuf_vprintf(f->out, fmt, ap);
 	va_end(ap);
-	if (f->err == 0 && (n < 0 || (size_t)n >= sizeof(line)))
-		f->err = MK_ERR_TOO_LARGE;
-	if (f->err == 0)
-		f->err = mkbuf_put(f->out, line, (size_t)n);
 }
 
 /* Characters (not bytes) of UTF-8 text, for aligning columns. */

@@ -356,6 +356,27 @@ test_hex(void **state)
 	    MK_ERR_FORMAT);
 }
 
+/* Formatted text appended, no NUL kept, refused past the buffer's max
+ * with the buffer left as it was. */
+static void
+test_printf(void **state)
+{
+	struct mkbuf *b = mkbuf_new(16);
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(mkbuf_printf(b, "%s %d\n", "seq", 42), 0);
+	assert_int_equal(mkbuf_len(b), 7);
+	assert_memory_equal(mkbuf_ptr(b), "seq 42\n", 7);
+	assert_int_equal(mkbuf_printf(b, "%s", ""), 0);
+	assert_int_equal(mkbuf_len(b), 7);
+	assert_int_equal(mkbuf_printf(b, "%s", "123456789"), MK_ERR_TOO_LARGE);
+	assert_int_equal(mkbuf_len(b), 7);
+	assert_int_equal(mkbuf_printf(b, "%s", "12345678"), 0);
+	assert_int_equal(mkbuf_len(b), 15);
+	mkbuf_free(b);
+}
+
 int
 main(void)
 {
@@ -371,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_truncate_reset),
 		cmocka_unit_test(test_truncate_empty),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_printf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
