@@ -9,11 +9,9 @@
 # exit; then the console as an unprivileged user. Every check reads the
 # screen (tmux capture-pane) or the daemon's state.
 . "$(dirname "$0")/lib.sh"
+CON_NAME=con
+. "$(dirname "$0")/conlib.sh"
 DATA=$(cd "$(dirname "$0")/../data/usb" && pwd)
-# The tmux server's socket lives under $T, and goes with it.
-export TMUX_TMPDIR=$T
-TM=(tmux -L "mk-con-$$")
-PANE=con
 TEMP='Tam#Thoi2026x'
 NEWPW='Moi#Khau2026y'
 trap 'console_cleanup' EXIT
@@ -33,84 +31,12 @@ BED=(env TMPDIR="$T" LD_PRELOAD=libumockdev-preload.so.0
 
 # ---- the terminal ----
 
-# con_start W H [ENV...]: the console in a fresh tmux pane of W x H, with
-# an empty environment but TERM (so C.UTF-8 and Vietnamese by default).
-# The pane records the terminal settings before and after the console,
-# then shows EXITED.
-con_start_once() {
-	local w=$1 h=$2
-	shift 2
-	rm -f "$T/stty.before" "$T/stty.after"
-	"${TM[@]}" new-session -d -s "$PANE" -x "$w" -y "$h" \
-	    "stty -g >'$T/stty.before'; env -i TERM=screen $* \
-	    ASAN_OPTIONS=$ASAN_OPTIONS${CON_ASAN:-} ${CON_WRAP:-} '$BIN/matkiosk' \
-	    -c '$T/conf' -x 2>>'$T/console.err'; stty -g >'$T/stty.after'; \
-	    echo EXITED; sleep 600"
-}
-# kill-server returns before the server is gone: a session made meanwhile
-# can land on the dying server and vanish with it ("no server running",
-# seen on a loaded machine). Wait for the old server, check the new
-# session is there, and try again if it is not.
-con_start() {
-	local i
-	con_stop
-	"${TM[@]}" kill-server 2>/dev/null
-	for i in $(seq 100); do
-		"${TM[@]}" list-sessions >/dev/null 2>&1 || break
-		sleep 0.05
-	done
-	for i in 1 2 3 4 5; do
-		con_start_once "$@"
-		sleep 0.1
-		"${TM[@]}" has-session -t "$PANE" 2>/dev/null && return 0
-		sleep 0.3
-	done
-	return 1
-}
-screen() { "${TM[@]}" capture-pane -p -t "$PANE"; }
-keys() { "${TM[@]}" send-keys -t "$PANE" "$@"; }
-text() { "${TM[@]}" send-keys -t "$PANE" -l "$1"; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string).
-wait_for() {
-	local i n=$(( ${2:-10} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# see NAME TEXT [SECONDS]: a check that the screen comes to show TEXT.
-see() {
-	if wait_for "$2" "${3:-10}"; then
-		ok "$SZ: $1"
-	else
-		not_ok "$SZ: $1" "no \"$2\" on: $(screen | grep -a . |
-		    sed -n '1,3p;$p' | tr -s ' \n' ' ' | cut -c1-600)"
-	fi
-}
-screen_grep() { screen | grep "$@"; }
-screen_lacks() { ! screen | grep "$@"; }
 # Every log row on the screen matches the pattern (and there is one).
 only_rows_with() {
 	local all
 	all=$(screen_grep -cE '^ [0-9]+ ')
 	[ "$all" -gt 0 ] && [ "$all" -eq "$(screen_grep -cE "^ [0-9]+ .*$1")" ]
 }
-# Ends a running console with SIGTERM before its terminal goes: a console
-# whose pty vanishes exits on the hangup, but LeakSanitizer's exit check
-# can then hang in a process with no terminal.
-con_stop() {
-	local pid i
-	pid=$(con_pid)
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null
-}
-con_pid() { pgrep -f "^$BIN/matkiosk -c $T/conf" | head -1; }
 title_of_pane() { "${TM[@]}" display -p -t "$PANE" '#{pane_title}'; }
 
 # ---- one run of the scenario at a size ----

@@ -10,9 +10,8 @@
 # is refused reports, the self-check and the register, with the reason.
 # Every check reads the screen (tmux capture-pane) or the daemon's state.
 . "$(dirname "$0")/lib.sh"
-export TMUX_TMPDIR=$T
-TM=(tmux -L "mk-con2-$$")
-PANE=con
+CON_NAME=con2
+. "$(dirname "$0")/conlib.sh"
 TEMP='Tam#Thoi2026x'
 IPW='Insp3ct#Vien26'
 DPW='Soan#Thao2026'
@@ -31,76 +30,6 @@ console_cleanup() {
 # A private cupsd with a file: queue (as t_print.sh), for the register.
 . "$(dirname "$0")/cupslib.sh"
 
-# ---- the terminal (as t_console.sh) ----
-con_start_once() {
-	local w=$1 h=$2
-	"${TM[@]}" new-session -d -s "$PANE" -x "$w" -y "$h" \
-	    "env -i TERM=screen ASAN_OPTIONS=$ASAN_OPTIONS '$BIN/matkiosk' \
-	    -c '$T/conf' -x 2>>'$T/console.err'; echo EXITED; sleep 600"
-}
-# kill-server returns before the server is gone: a session made meanwhile
-# can land on the dying server and vanish with it ("no server running",
-# seen on a loaded machine). Wait for the old server, check the new
-# session is there, and try again if it is not.
-con_start() {
-	local i
-	con_stop
-	"${TM[@]}" kill-server 2>/dev/null
-	for i in $(seq 100); do
-		"${TM[@]}" list-sessions >/dev/null 2>&1 || break
-		sleep 0.05
-	done
-	for i in 1 2 3 4 5; do
-		con_start_once "$@"
-		sleep 0.1
-		"${TM[@]}" has-session -t "$PANE" 2>/dev/null && return 0
-		sleep 0.3
-	done
-	return 1
-}
-screen() { "${TM[@]}" capture-pane -p -t "$PANE"; }
-keys() { "${TM[@]}" send-keys -t "$PANE" "$@"; }
-text() { "${TM[@]}" send-keys -t "$PANE" -l "$1"; }
-wait_for() {
-	local i n=$(( ${2:-10} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-see() {
-	if wait_for "$2" "${3:-10}"; then
-		ok "$SZ: $1"
-	else
-		not_ok "$SZ: $1" "no \"$2\" on: $(screen | grep -a . |
-		    sed -n '1,3p;$p' | tr -s ' \n' ' ' | cut -c1-600)"
-	fi
-}
-screen_grep() { screen | grep "$@"; }
-screen_lacks() { ! screen | grep "$@"; }
-# The screen shows TEXT, which is not empty.
-shows() { [ -n "$1" ] && screen_grep -qF -- "$1"; }
-con_stop() {
-	local pid i
-	pid=$(con_pid)
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null
-}
-con_pid() { pgrep -f "^$BIN/matkiosk -c $T/conf" | head -1; }
-as() {
-	local who=$1 lines=$2
-	shift 2
-	printf '%b' "$lines" | "$BIN/matctl" -c "$T/conf" -u "$who" "$@"
-}
-login() {
-	text "$1"; keys Tab; text "$2"; keys Enter
-}
 
 # The register's row (joined, as the viewer wraps it at 80 columns).
 reg_row() {
