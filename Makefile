@@ -215,6 +215,8 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
 # Pure kiosk/ modules a target needs besides the libraries.
 $(FUZZ_BUILD)/fuzz_printmark: FUZZ_EXTRA = kiosk/printmark.c kiosk/copyreg.c
 $(FUZZ_BUILD)/fuzz_printmark: kiosk/printmark.c kiosk/copyreg.c
+$(FUZZ_BUILD)/fuzz_backupman: FUZZ_EXTRA = kiosk/backup.c
+$(FUZZ_BUILD)/fuzz_backupman: kiosk/backup.c
 
 fuzz: $(call DEPS_STAMP,fuzz) $(FUZZERS)
 

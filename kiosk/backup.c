@@ -17,7 +17,7 @@
 
 #define COPY_BUF	(1 << 20)
 #define SECRETS_MAGIC	"MATKBSEC"
-#define SECRETS_VERSION	1
+#define SECRETS_VERSION	2
 #define SECRETS_HDR	(8 + 2 + 2 + 4)
 #define SECRET_FILE_MAX	65536
 
@@ -414,30 +414,50 @@ secrets_aad(const uint8_t *hdr, const char *device_id, uint32_t gen,
 	*len = SECRETS_HDR + 36;
 }
 
+void
+backup_secrets_free(struct backup_secrets *sec)
+{
+	struct mkbuf *const all[] = { sec->devkey, sec->logkey, sec->xferkey };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (all[i] != NULL) {
+			mk_wipe((void *)mkbuf_ptr(all[i]), mkbuf_len(all[i]));
+			mkbuf_free(all[i]);
+		}
+	sec->devkey = sec->logkey = sec->xferkey = NULL;
+}
+
 int
 backup_seal_secrets(const uint8_t mk[32], uint32_t key_epoch,
-    const char *device_id, uint32_t gen, const struct mkbuf *devkey,
-    const struct mkbuf *logkey, struct mkbuf *out)
+    const char *device_id, uint32_t gen, const struct backup_secrets *in,
+    struct mkbuf *out)
 {
+	const struct mkbuf *part[3] = { in->devkey, in->logkey, in->xferkey };
 	uint8_t hdr[SECRETS_HDR], aad[SECRETS_HDR + 36], nonce[CRY_NONCE_LEN];
 	uint8_t tag[CRY_TAG_LEN], *key = NULL, *plain = NULL, *dst;
-	size_t n, aadlen;
+	size_t n = 0, at, len[3], i, aadlen;
 	int r;
 
-	if (strlen(device_id) != 32 || mkbuf_len(devkey) > SECRET_FILE_MAX ||
-	    mkbuf_len(logkey) > SECRET_FILE_MAX)
+	if (strlen(device_id) != 32 || in->devkey == NULL || in->logkey == NULL)
 		return MK_ERR_ARGUMENT;
-	n = 8 + mkbuf_len(devkey) + mkbuf_len(logkey);
+	for (i = 0; i < 3; i++) {
+		len[i] = part[i] != NULL ? mkbuf_len(part[i]) : 0;
+		if (len[i] > SECRET_FILE_MAX)
+			return MK_ERR_ARGUMENT;
+		n += 4 + len[i];
+	}
 	if ((key = cry_secure_alloc(32)) == NULL ||
 	    (plain = cry_secure_alloc(n)) == NULL) {
 		r = MK_ERR_ALLOC;
 		goto out;
 	}
-	mk_put_be32(plain, (uint32_t)mkbuf_len(devkey));
-	memcpy(plain + 4, mkbuf_ptr(devkey), mkbuf_len(devkey));
-	mk_put_be32(plain + 4 + mkbuf_len(devkey), (uint32_t)mkbuf_len(logkey));
-	memcpy(plain + 8 + mkbuf_len(devkey), mkbuf_ptr(logkey),
-	    mkbuf_len(logkey));
+	for (i = 0, at = 0; i < 3; i++) {
+		mk_put_be32(plain + at, (uint32_t)len[i]);
+		if (len[i] > 0)
+			memcpy(plain + at + 4, mkbuf_ptr(part[i]), len[i]);
+		at += 4 + len[i];
+	}
 	memcpy(hdr, SECRETS_MAGIC, 8);
 	mk_put_be16(hdr + 8, SECRETS_VERSION);
 	mk_put_be16(hdr + 10, 0);
@@ -459,22 +479,46 @@ backup_seal_secrets(const uint8_t mk[32], uint32_t key_epoch,
 	return r;
 }
 
+/* The length-prefixed parts of the secrets' plaintext: exactly nparts,
+ * filling it. */
+static int
+split_parts(const uint8_t *plain, size_t n, struct mkbuf **part,
+    size_t nparts)
+{
+	size_t at = 0, i, len;
+
+	for (i = 0; i < nparts; i++) {
+		if (n - at < 4 || (len = mk_get_be32(plain + at)) > n - at - 4)
+			return MK_ERR_FORMAT;
+		if ((part[i] = mkbuf_new(len + 1)) == NULL)
+			return MK_ERR_ALLOC;
+		if (mkbuf_put(part[i], plain + at + 4, len) != 0)
+			return MK_ERR_ALLOC;
+		at += 4 + len;
+	}
+	return at == n ? 0 : MK_ERR_FORMAT;
+}
+
 int
 backup_open_secrets(const uint8_t mk[32], const char *device_id,
-    uint32_t gen, const uint8_t *p, size_t len, struct mkbuf **devkey,
-    struct mkbuf **logkey, uint32_t *key_epoch)
+    uint32_t gen, const uint8_t *p, size_t len, struct backup_secrets *out,
+    uint32_t *key_epoch)
 {
 	uint8_t aad[SECRETS_HDR + 36], *key = NULL, *plain = NULL;
-	size_t n, aadlen, a, b;
+	struct mkbuf *part[3] = { NULL, NULL, NULL };
+	size_t n, aadlen, nparts;
+	unsigned version;
 	int r;
 
-	*devkey = *logkey = NULL;
+	memset(out, 0, sizeof(*out));
 	if (len < SECRETS_HDR + CRY_NONCE_LEN + 8 + CRY_TAG_LEN)
 		return MK_ERR_TRUNCATED;
 	if (memcmp(p, SECRETS_MAGIC, 8) != 0 || mk_get_be16(p + 10) != 0)
 		return MK_ERR_FORMAT;
-	if (mk_get_be16(p + 8) != SECRETS_VERSION)
+	version = mk_get_be16(p + 8);
+	if (version != 1 && version != SECRETS_VERSION)
 		return MK_ERR_VERSION;
+	nparts = version == 1 ? 2 : 3;
 	if (strlen(device_id) != 32)
 		return MK_ERR_ARGUMENT;
 	n = len - SECRETS_HDR - CRY_NONCE_LEN - CRY_TAG_LEN;
@@ -487,28 +531,27 @@ backup_open_secrets(const uint8_t mk[32], const char *device_id,
 	if ((r = secrets_key(mk, key)) != 0 ||
 	    (r = cry_gcm_open(key, p + SECRETS_HDR, aad, aadlen,
 	    p + SECRETS_HDR + CRY_NONCE_LEN, n, plain,
-	    p + len - CRY_TAG_LEN)) != 0)
+	    p + len - CRY_TAG_LEN)) != 0 ||
+	    (r = split_parts(plain, n, part, nparts)) != 0)
 		goto out;
-	a = mk_get_be32(plain);
-	if (a > n - 8 || (b = mk_get_be32(plain + 4 + a)) != n - 8 - a) {
-		r = MK_ERR_FORMAT;
-		goto out;
-	}
-	if ((*devkey = mkbuf_new(a + 1)) == NULL ||
-	    (*logkey = mkbuf_new(b + 1)) == NULL ||
-	    (r = mkbuf_put(*devkey, plain + 4, a)) != 0 ||
-	    (r = mkbuf_put(*logkey, plain + 8 + a, b)) != 0) {
-		r = r != 0 ? r : MK_ERR_ALLOC;
-		goto out;
-	}
+	out->devkey = part[0];
+	out->logkey = part[1];
+	/* An empty third part: the machine had no transfer key yet. */
+	if (part[2] != NULL && mkbuf_len(part[2]) > 0)
+		out->xferkey = part[2];
+	else
+		mkbuf_free(part[2]);
+	memset(part, 0, sizeof(part));
 	*key_epoch = mk_get_be32(p + 12);
  out:
-	if (r != 0) {
-		mkbuf_free(*devkey);
-		mkbuf_free(*logkey);
-		*devkey = *logkey = NULL;
-	}
+	for (n = 0; n < 3; n++)
+		if (part[n] != NULL) {
+			mk_wipe((void *)mkbuf_ptr(part[n]), mkbuf_len(part[n]));
+			mkbuf_free(part[n]);
+		}
 	cry_secure_free(key, 32);
-	cry_secure_free(plain, n);
+	if (plain != NULL)
+		cry_secure_free(plain, len - SECRETS_HDR - CRY_NONCE_LEN -
+		    CRY_TAG_LEN);
 	return r;
 }

@@ -5,9 +5,9 @@
  *   DIR/LATEST                 the newest generation, a decimal number
  *   DIR/manifest.N             what generation N holds (text, below)
  *   DIR/manifest.N.sig         Ed25519 signature of SHA-256(manifest.N)
- *   DIR/secrets.N              device key and log key, sealed under the
- *                              vault master key
- *   DIR/files/...              the state's files, by their path in it
+ *   DIR/secrets.N              device key, log key and transfer key,
+ *                              sealed under the vault master key
+ *   DIR/objects/XX/SHA256      the state's files, by their content's hash
  *
  * Files are copied only when absent or different from the copy already
  * there (incremental): documents never change after import (but for their
@@ -20,7 +20,7 @@
  *   created SECONDS
  *   key-epoch E
  *   log-head SEQ:MACHEX16
- *   file SHA256HEX SIZE PATH      one per file, PATH relative to files/
+ *   file SHA256HEX SIZE PATH      one per file, PATH in the state directory
  */
 #ifndef MATKIOSK_BACKUP_H
 #define MATKIOSK_BACKUP_H
@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BACKUP_PATH_MAX		128	/* a file's path inside files/ */
+#define BACKUP_PATH_MAX		128	/* a file's path in the state directory */
 #define BACKUP_FILES_MAX	200000
 #define BACKUP_MANIFEST_MAX	(32 * 1024 * 1024)
 
@@ -62,7 +62,7 @@ int backup_manifest_format(const struct backup_manifest *m, struct mkbuf *out);
 int backup_manifest_parse(const char *text, size_t len,
     struct backup_manifest *m, size_t *line);
 
-/* A relative path inside files/: [A-Za-z0-9._-] components joined by '/',
+/* A relative path in the state directory: [A-Za-z0-9._-] components joined by '/',
  * none "." or "..". */
 int backup_path_ok(const char *path);
 
@@ -77,13 +77,23 @@ int backup_write_file(const char *dst, const void *p, size_t n);
 /* mkdir -p for dst's parent directories (0700). */
 int backup_make_parents(const char *dst);
 
-/* Seals (device key file, log key file) under mk for generation gen of
- * device_id; opens it again. */
+/* The secret files a backup carries sealed: the device key file, the log
+ * key file, and this workstation's transfer key (STATE/xfer.key, 32
+ * bytes; NULL when it was never made). */
+struct backup_secrets {
+	struct mkbuf	*devkey;
+	struct mkbuf	*logkey;
+	struct mkbuf	*xferkey;
+};
+void backup_secrets_free(struct backup_secrets *sec);
+
+/* Seals the secrets under mk for generation gen of device_id (version 2);
+ * opens them again (versions 1, without a transfer key, and 2). */
 int backup_seal_secrets(const uint8_t mk[32], uint32_t key_epoch,
-    const char *device_id, uint32_t gen, const struct mkbuf *devkey,
-    const struct mkbuf *logkey, struct mkbuf *out);
+    const char *device_id, uint32_t gen, const struct backup_secrets *in,
+    struct mkbuf *out);
 int backup_open_secrets(const uint8_t mk[32], const char *device_id,
-    uint32_t gen, const uint8_t *p, size_t len, struct mkbuf **devkey,
-    struct mkbuf **logkey, uint32_t *key_epoch);
+    uint32_t gen, const uint8_t *p, size_t len, struct backup_secrets *out,
+    uint32_t *key_epoch);
 
 #endif /* MATKIOSK_BACKUP_H */

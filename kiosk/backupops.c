@@ -158,12 +158,12 @@ read_small(const char *path, size_t max, struct mkbuf **out)
 /*
  * What the backup holds. The log's last segment, its key, and the small
  * state files are read into memory under d->lock, together: a state the
- * machine was in. Returns the device key and log key files in devkey,
- * logkey.
+ * machine was in. Returns the device key, log key and transfer key files
+ * (the last if there is one) in sec.
  */
 static int
-make_plan(struct daemon *d, struct plan *p, struct mkbuf **devkey,
-    struct mkbuf **logkey, uint64_t *seq, char machex[17])
+make_plan(struct daemon *d, struct plan *p, struct backup_secrets *sec,
+    uint64_t *seq, char machex[17])
 {
 	static const char *const small[] = { "accounts", "machine",
 	    "incidents", "usb-registry", "lockdown", "workstations",
@@ -173,7 +173,7 @@ make_plan(struct daemon *d, struct plan *p, struct mkbuf **devkey,
 	size_t i, last = SIZE_MAX;
 	int r;
 
-	*devkey = *logkey = NULL;
+	memset(sec, 0, sizeof(*sec));
 	if ((r = plan_dir(p, d->sd.vault, "vault", 0)) != 0 ||
 	    (r = plan_dir(p, d->sd.slots, "keys/slots", 0)) != 0 ||
 	    (r = plan_dir(p, d->sd.grants, "keys/grants", 0)) != 0 ||
@@ -217,9 +217,15 @@ make_plan(struct daemon *d, struct plan *p, struct mkbuf **devkey,
 		    (r = read_small(abs, SMALL_MAX, &p->v[p->n - 1].mem)) != 0)
 			goto unlock;
 	}
-	if ((r = read_small(d->sd.devkey, 65536, devkey)) != 0 ||
-	    (r = read_small(d->sd.logkey, 65536, logkey)) != 0)
+	if ((r = read_small(d->sd.devkey, 65536, &sec->devkey)) != 0 ||
+	    (r = read_small(d->sd.logkey, 65536, &sec->logkey)) != 0 ||
+	    (r = mkfs_path(abs, sizeof(abs), "%s/xfer.key", d->sd.root)) != 0)
 		goto unlock;
+	/* The transfer key is made at its first use (kiosk/mediaops.c,
+	 * under d->lock as here): packages on their way to this machine
+	 * need it after a restore. */
+	if ((r = read_small(abs, 4096, &sec->xferkey)) == MK_ERR_NOT_FOUND)
+		r = 0;
 	auditlog_head(d->log, seq, mac);
 	mk_hex(mac, 8, machex);
  unlock:
@@ -503,7 +509,8 @@ write_backup(struct session *s, const char *dir, uint32_t gen,
 {
 	struct daemon *d = s->d;
 	struct plan p = { 0 };
-	struct mkbuf *devkey = NULL, *logkey = NULL, *sec = NULL, *man = NULL;
+	struct backup_secrets secrets = { NULL, NULL, NULL };
+	struct mkbuf *sec = NULL, *man = NULL;
 	char path[DIR_MAX + 64], text[16];
 	uint8_t sha[32], hash[32], sig[SIGN_SIG_LEN];
 	const uint8_t *mk;
@@ -513,14 +520,14 @@ write_backup(struct session *s, const char *dir, uint32_t gen,
 
 	*copied = *bytes = 0;
 	pthread_mutex_lock(&d->keys_lock);
-	r = make_plan(d, &p, &devkey, &logkey, &m->log_seq, m->log_mac);
+	r = make_plan(d, &p, &secrets, &m->log_seq, m->log_mac);
 	if (r == 0 && (mk = session_key_get(s)) != NULL) {
 		m->key_epoch = s->key_epoch;
 		if ((sec = mkbuf_new(256 * 1024)) == NULL)
 			r = MK_ERR_ALLOC;
 		else
 			r = backup_seal_secrets(mk, m->key_epoch, m->device_id,
-			    gen, devkey, logkey, sec);
+			    gen, &secrets, sec);
 		session_key_put(s);
 	} else if (r == 0)
 		r = MK_ERR_LOCKED;
@@ -573,8 +580,7 @@ write_backup(struct session *s, const char *dir, uint32_t gen,
 		    mkerr_str(r));
  out:
 	plan_free(&p);
-	mkbuf_free(devkey);
-	mkbuf_free(logkey);
+	backup_secrets_free(&secrets);
 	mkbuf_free(sec);
 	mkbuf_free(man);
 	return r;
@@ -840,7 +846,8 @@ backup_verify_in(struct session *s, const char *dir)
 {
 	struct daemon *d = s->d;
 	struct backup_manifest m;
-	struct mkbuf *sec = NULL, *dk = NULL, *lk = NULL;
+	struct backup_secrets secrets = { NULL, NULL, NULL };
+	struct mkbuf *sec = NULL;
 	char why[512] = "", path[DIR_MAX + 64], g[16], v[64];
 	uint8_t pub[SIGN_PUBLIC_LEN];
 	const uint8_t *mk;
@@ -883,8 +890,11 @@ backup_verify_in(struct session *s, const char *dir)
 		r = MK_ERR_LOCKED;
 	else {
 		r = backup_open_secrets(mk, m.device_id, gen, mkbuf_ptr(sec),
-		    mkbuf_len(sec), &dk, &lk, &epoch);
+		    mkbuf_len(sec), &secrets, &epoch);
 		session_key_put(s);
+		if (r == 0 && secrets.xferkey != NULL &&
+		    mkbuf_len(secrets.xferkey) != SEAL_KEY_LEN)
+			r = MK_ERR_FORMAT;
 	}
 	if (r != 0)
 		snprintf(why, sizeof(why), "secrets.%s do not open: %s", g,
@@ -893,8 +903,7 @@ backup_verify_in(struct session *s, const char *dir)
 	backup_manifest_free(&m);
  done:
 	mkbuf_free(sec);
-	mkbuf_free(dk);
-	mkbuf_free(lk);
+	backup_secrets_free(&secrets);
 	{
 		char nd[16], ns[16], now[24];
 		struct logkv kv[5] = { { "generation", g },
@@ -1084,12 +1093,30 @@ check_supervisor(const char *dir, const struct backup_manifest *m,
 	return r;
 }
 
+/* The workstation's transfer key as it was (none in a backup made before
+ * the machine first needed one). Under d->lock. */
+static int
+restore_xfer_key(struct daemon *d, const struct mkbuf *key)
+{
+	char path[STATEDIR_PATH_MAX + 16];
+	int r;
+
+	if (key == NULL)
+		return 0;
+	if ((r = mkfs_path(path, sizeof(path), "%s/xfer.key",
+	    d->sd.root)) != 0)
+		return r;
+	return mkfs_atomic_write(path, mkbuf_ptr(key), mkbuf_len(key), 0600);
+}
+
 int
 h_restore(struct session *s, const struct mkmsg *msg)
 {
 	struct daemon *d = s->d;
 	struct backup_manifest m;
-	struct mkbuf *sec = NULL, *dk = NULL, *lk = NULL, *man = NULL;
+	struct backup_secrets secrets = { NULL, NULL, NULL };
+	const struct mkbuf *dk, *lk;
+	struct mkbuf *sec = NULL, *man = NULL;
 	struct signkey *key = NULL;
 	char dir[DIR_MAX], why[512] = "", user[ACCOUNT_NAME_MAX + 1] = "";
 	char path[DIR_MAX + 64], label[ACCOUNT_NAME_MAX + 16], *secret = NULL;
@@ -1149,10 +1176,14 @@ h_restore(struct session *s, const struct mkmsg *msg)
 	if ((r = mkfs_path(path, sizeof(path), "%s/secrets.%" PRIu32, dir,
 	    gen)) != 0 || (r = mkfs_read_file(path, 1 << 20, &sec)) != 0 ||
 	    (r = backup_open_secrets(mk, m.device_id, gen, mkbuf_ptr(sec),
-	    mkbuf_len(sec), &dk, &lk, &epoch)) != 0) {
+	    mkbuf_len(sec), &secrets, &epoch)) != 0 ||
+	    (secrets.xferkey != NULL &&
+	    mkbuf_len(secrets.xferkey) != SEAL_KEY_LEN && (r = MK_ERR_FORMAT))) {
 		r = reply_err(s, r, "the backup's sealed secrets do not open");
 		goto out;
 	}
+	dk = secrets.devkey;
+	lk = secrets.logkey;
 	/* The manifest must be the machine's own: signed by the device key
 	 * the backup carries. */
 	if ((r = mkfs_atomic_write(d->sd.devkey, mkbuf_ptr(dk), mkbuf_len(dk),
@@ -1184,6 +1215,7 @@ h_restore(struct session *s, const struct mkmsg *msg)
 		r = MK_ERR_PROVISIONED;
 	else if ((r = mkfs_atomic_write(d->sd.logkey, mkbuf_ptr(lk),
 	    mkbuf_len(lk), 0600)) != 0 ||
+	    (r = restore_xfer_key(d, secrets.xferkey)) != 0 ||
 	    (r = restore_files(d, dir, &m, why, sizeof(why))) != 0 ||
 	    (r = daemon_open_state(d, why, sizeof(why))) != 0)
 		daemon_close_state(d);
@@ -1208,8 +1240,7 @@ h_restore(struct session *s, const struct mkmsg *msg)
  out:
 	backup_manifest_free(&m);
 	mkbuf_free(sec);
-	mkbuf_free(dk);
-	mkbuf_free(lk);
+	backup_secrets_free(&secrets);
 	mkbuf_free(man);
 	mkbuf_free(sig);
 	signkey_free(key);

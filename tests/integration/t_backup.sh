@@ -88,7 +88,14 @@ fi
 cp "$T/man.save" "$BK/manifest.2"
 
 # --- restore onto a fresh machine ---
+# The workstation's transfer keys (made at their first use): packages on
+# their way to this machine are encrypted to them.
+printf '%s\n' "$PW" | ctl -u "$SUP" workstation self >"$T/ws.before" 2>&1
+check "the workstation's transfer keys exist" grep -q '^xferpub [0-9a-f]\{64\}$' "$T/ws.before"
 printf '%s\n' "$PW" | ctl -u "$SUP" backup --to "$BK" >/dev/null 2>&1
+XH=$(sha256sum "$T/state/xfer.key" | cut -c1-64)
+check "the transfer key is not in the backup in clear (no object of it)" \
+    bash -c "! grep -q 'xfer.key' '$BK/manifest.$(cat "$BK/LATEST")' && test ! -e '$BK/objects/${XH:0:2}/$XH'"
 stop_daemon
 mv "$T/state" "$T/state.lost"
 start_daemon || not_ok "a fresh daemon starts"
@@ -106,9 +113,16 @@ check "the same documents" \
 check "... all three" \
     bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' doc cat $ID3 | cmp -s - '$T/d3'"
 check "the restore is a record in the log" test "$(log_count machine.restore)" -eq 1
+check "the same transfer keys after the restore" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' workstation self | cmp -s - '$T/ws.before'"
 check "the log verifies across the restore, from K_0" verify_log
-check "the chain continues from the backup's head" \
-    bash -c "log_records | awk '{print \$1}' | sort -n | uniq -d | wc -l | grep -q '^0\$'"
+# No sequence number twice: the chain goes on from the backup's head.
+seqs_unique() {
+	local all
+	all=$(log_records | awk '{print $1}')
+	[ -n "$all" ] && [ -z "$(sort -n <<<"$all" | uniq -d)" ]
+}
+check "the chain continues from the backup's head" seqs_unique
 check "a second restore is refused" \
     bash -c "! printf '%s\n%s\n' '$SUP' '$PW' | '$BIN/matctl' -c '$T/conf' restore --from '$BK' 2>/dev/null"
 
