@@ -28,10 +28,13 @@
 #include <pty.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -335,27 +338,87 @@ set_end(struct run *rn, const char *token, const char *msg)
 	snprintf(rn->endmsg, sizeof(rn->endmsg), "%s", msg);
 }
 
+/* A line on the session's terminal from between fork and exec. */
+static void
+child_say(const char *msg)
+{
+	ssize_t n = write(STDERR_FILENO, msg, strlen(msg));
+
+	(void)n;
+}
+
 /*
+ * The shell is the first process of a PID namespace of its own, with its
+ * own /proc and its own mount table (mounts from outside still show
+ * inside; the technician's do not leak out): when it ends, the kernel
+ * kills whatever else runs in the namespace, so nothing the technician
+ * started goes on after the session, even a process that left the
+ * terminal's session (setsid, nohup, daemonising). ps inside shows the
+ * session's processes only; the machine's services are reached through
+ * systemctl as usual.
+ *
+ * The forked child stays outside as the shell's parent: it ignores the
+ * terminal's signals, waits for the shell and exits with its status; if
+ * the daemon kills it, the shell gets SIGKILL (PR_SET_PDEATHSIG) and the
+ * namespace goes with it.
+ *
  * The shell reads no startup file: its environment is exactly this one,
  * and nothing from the machine's home directories runs before the
  * recorded prompt. Only async-signal-safe calls between fork and exec.
  */
 static void __attribute__((noreturn))
-child(char *const envp[])
+shell(char *const envp[])
 {
 	char *const argv[] = { "bash", "--noprofile", "--norc", "-i", NULL };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    NULL) != 0) {
+		child_say("matkiosk: cannot give the repair shell its own "
+		    "/proc\r\n");
+		_exit(125);
+	}
+	if (chdir("/root") != 0 && chdir("/") != 0)
+		_exit(126);
+	execve(REPAIR_SHELL, argv, envp);
+	_exit(127);
+}
+
+static void __attribute__((noreturn))
+child(char *const envp[])
+{
+	static const int ignored[] = { SIGHUP, SIGINT, SIGQUIT, SIGTSTP,
+	    SIGTTIN, SIGTTOU, SIGTERM, SIGPIPE };
 	sigset_t none;
-	int sig;
+	pid_t pid;
+	size_t i;
+	int sig, st;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	close_range(3, ~0u, 0);
-	if (chdir("/root") != 0 && chdir("/") != 0)
-		_exit(126);
-	execve(REPAIR_SHELL, argv, envp);
-	_exit(127);
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+		child_say("matkiosk: cannot give the repair shell a process "
+		    "namespace\r\n");
+		_exit(125);
+	}
+	if ((pid = fork()) < 0)
+		_exit(125);
+	if (pid == 0)
+		shell(envp);
+	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	if (WIFSIGNALED(st)) {
+		signal(WTERMSIG(st), SIG_DFL);
+		kill(getpid(), WTERMSIG(st));
+	}
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 125);
 }
 
 static int

@@ -187,10 +187,19 @@ cp "$T/cast.save" "$CAST"
 check "restored, it verifies again" bash -c "'$BIN/matctl' -c '$T/conf' -u '$SUP' repair show 1 <<<'$PW' | grep -q '^verified .*ok'"
 
 # --- the supervisor ends a session ---
-{ feed "$T/out2" "$PW" "$TPW" 'echo "dang-$((1+1))-chay"'; sleep 12; } |
+# The technician leaves processes behind that left the terminal's session
+# (setsid) and ignore hangups (nohup): they must not outlive the session.
+left() { pgrep -f "sleep 737[34]" | wc -l; }
+{ feed "$T/out2" "$PW" "$TPW" 'setsid sleep 7373 </dev/null >/dev/null 2>&1 &' \
+    'nohup setsid sh -c "sleep 7374" </dev/null >/dev/null 2>&1 &' \
+    'echo "tien-trinh-$(ls -d /proc/[0-9]* | wc -l)"' 'echo "dang-$((1+1))-chay"'; sleep 12; } |
     rstart --supervisor "$SUP" --reason "Kiểm tra" >"$T/out2" 2>"$T/err2" &
 RP=$!
 for k in $(seq 150); do grep -q dang-2-chay "$T/out2" && break; sleep 0.1; done
+n=$(left)
+check "the technician's detached processes run ($n)" test "$n" -ge 2
+n=$(grep -a -o 'tien-trinh-[0-9]*' "$T/out2" | grep -o '[0-9]*$')
+check "the shell sees its own processes only ($n in its /proc)" test -n "$n" -a "${n:-99}" -lt 10
 if printf '%s\n%s\n' "$PW" "$TPW" | ctl repair start --technician kythuat \
     --supervisor "$SUP" --reason y >/dev/null 2>"$T/err"; then
 	not_ok "a second session cannot start meanwhile"
@@ -215,6 +224,8 @@ fi
 check "the supervisor ends it" sctl repair end 2
 wait $RP
 check "the session ended, saying by whom" grep -q "ended by the supervisor $SUP" "$T/err2"
+for k in $(seq 50); do [ "$(left)" -eq 0 ] && break; sleep 0.1; done
+check "attack: nothing the technician detached outlives the session" test "$(left)" -eq 0
 
 # --- the time limit, on the test clock ---
 stop_daemon
