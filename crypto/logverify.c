@@ -522,7 +522,8 @@ map_segment(struct segrd *rd, void **map, size_t *maplen)
 	if (fstat(rd->fd, &sb) != 0 || sb.st_size <= 0 ||
 	    (uint64_t)sb.st_size > SIZE_MAX)
 		return -1;
-	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, rd->fd, 0);
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+	    rd->fd, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);

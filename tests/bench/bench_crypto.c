@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,6 +42,7 @@
 #include "crypto/logrec.h"
 #include "crypto/logverify.h"
 #include "crypto/sign.h"
+#include "rawchain.h"
 
 #define MB		1e6
 
@@ -712,35 +714,60 @@ verify_once(struct vbench *v, double *secs)
 	return 0;
 }
 
-/* The same number of records of the verifier's mean size, each MACed as
- * the verifier does it: MAC_{i-1} sits right before the record, so one
- * write covers both. */
+/*
+ * The raw speed: the same number of records of the verifier's mean size,
+ * each MACed with the previous MAC as the verifier does, over the log's
+ * own bytes read the way the verifier reads them (each segment file
+ * mapped, populated, unmapped), so that both pay the same memory traffic
+ * and only the verifier's own work (framing, parsing, the rules) differs.
+ * hot: over a 16 MiB buffer instead, mostly in cache (shown for
+ * information: no verifier of a log on disk reads it that way).
+ */
 static int
-raw_chain(struct vbench *v, double *secs)
+raw_chain(struct vbench *v, double *secs, int hot)
 {
-	size_t slot = LOGREC_MAC_LEN + v->reclen, nslots = HMAC_BUF / slot;
-	size_t maclen;
-	uint8_t mac[LOGREC_MAC_LEN], *p;
+	size_t slot = LOGREC_MAC_LEN + v->reclen, len;
+	uint8_t mac[LOGREC_MAC_LEN];
+	uint64_t left = v->records, n;
+	char path[PATH_MAX];
 	gcry_mac_hd_t h;
 	gcry_error_t e;
+	struct stat sb;
 	double t = now();
-	uint64_t i;
+	uint32_t seg;
+	void *map;
+	int fd;
 
 	memset(mac, 0, sizeof(mac));
 	if ((e = gcry_mac_open(&h, GCRY_MAC_HMAC_SHA256, 0, NULL)) != 0)
 		return cry_err(e);
 	e = gcry_mac_setkey(h, v->k0, sizeof(v->k0));
-	for (i = 0; i < v->records && e == 0; i++) {
-		p = v->buf + (i % nslots) * slot;
-		memcpy(p, mac, LOGREC_MAC_LEN);
-		maclen = sizeof(mac);
-		if ((e = gcry_mac_reset(h)) == 0 &&
-		    (e = gcry_mac_write(h, p, slot)) == 0)
-			e = gcry_mac_read(h, mac, &maclen);
+	for (seg = 1; hot && left > 0 && e == 0; left -= n) {
+		n = left < HMAC_BUF / slot ? left : HMAC_BUF / slot;
+		e = raw_chain_slots(h, v->buf, slot, n, mac);
+	}
+	for (seg = 1; !hot && left > 0 && e == 0; seg++, left -= n) {
+		if (mkfs_path(path, sizeof(path), "%s/%08" PRIu32 ".seg",
+		    v->logdir, seg) != 0 ||
+		    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			break;
+		map = MAP_FAILED;
+		if (fstat(fd, &sb) == 0 && (len = (size_t)sb.st_size) > 0)
+			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE |
+			    MAP_POPULATE, fd, 0);
+		close(fd);
+		if (map == MAP_FAILED)
+			break;
+		madvise(map, len, MADV_SEQUENTIAL);
+		n = len / slot < left ? len / slot : left;
+		e = raw_chain_slots(h, map, slot, n, mac);
+		munmap(map, len);
 	}
 	gcry_mac_close(h);
 	*secs = now() - t;
-	return e == 0 ? 0 : cry_err(e);
+	if (e != 0)
+		return cry_err(e);
+	return left == 0 ? 0 : MK_ERR_IO;
 }
 
 /* Frame bytes are the files less segment headers and trailers; each frame
@@ -769,7 +796,8 @@ measure_records(struct vbench *v)
 }
 
 /* VERIFY_ROUNDS rounds, alternating which goes first, of raw_chain (best
- * time in best[0]) and logverify_dir (best[slot]). */
+ * time in best[0]) and logverify_dir (best[slot]); the hot buffer's raw
+ * speed in best[3]. */
 static int
 verify_rounds(struct vbench *v, int slot, double *best)
 {
@@ -779,10 +807,13 @@ verify_rounds(struct vbench *v, int slot, double *best)
 	for (round = 0; round < VERIFY_ROUNDS && r == 0; round++) {
 		for (k = 0; k < 2 && r == 0; k++) {
 			i = (round + k) % 2 == 0 ? 0 : slot;
-			r = i == 0 ? raw_chain(v, &t) : verify_once(v, &t);
+			r = i == 0 ? raw_chain(v, &t, 0) : verify_once(v, &t);
 			if (r == 0 && (best[i] == 0 || t < best[i]))
 				best[i] = t;
 		}
+		if (r == 0 && (r = raw_chain(v, &t, 1)) == 0 &&
+		    (best[3] == 0 || t < best[3]))
+			best[3] = t;
 	}
 	return r;
 }
@@ -792,7 +823,7 @@ bench_verify(const char *parent)
 {
 	struct vbench v;
 	char dir[PATH_MAX] = "";
-	double best[3] = { 0, 0, 0 };
+	double best[4] = { 0, 0, 0, 0 };
 	uint8_t b;
 	int r;
 
@@ -811,6 +842,7 @@ bench_verify(const char *parent)
 	emit("verify.records", (double)v.records);
 	emit("verify.record_bytes", (double)v.reclen + LOGREC_MAC_LEN);
 	emit("verify.raw", (double)v.records / best[0]);
+	emit("verify.raw_hot", (double)v.records / best[3]);
 	emit("verify.log", (double)v.records / best[1]);
 	emit("verify.log_rng", (double)v.records / best[2]);
  out:
