@@ -80,7 +80,7 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	size_t i;
 
 	rows = ui_frame(u, _("Home"), hints(_("h log head  p report  "
-	    "k self-check  g copy register  r refresh")));
+	    "k self-check  g copy register  b backup  r refresh")));
 	ok = strncmp(ag, "clean", 5) == 0;
 	ui_putf(y++, 2, w, ok ? ui_attr_good(u) : ui_attr_alarm(u),
 	    "%s: %s", _("Air gap"), ok ? _("intact, no network link is up") :
@@ -172,6 +172,8 @@ scr_home(struct ui *u)
 			s = scr_selfcheck(u);
 		if (k.type == UK_CHAR && k.ch == 'g')
 			s = scr_register(u);
+		if (k.type == UK_CHAR && k.ch == 'b')
+			s = scr_backup(u);
 		if (s == SCR_HOME) {
 			s = SCR_SAME;
 			reload = 1;
@@ -423,24 +425,26 @@ scr_docs(struct ui *u)
 
 /* ---- USB ---- */
 
-static const char *const directions[] = { "import", "export", "both" };
+static const char *const directions[] = { "import", "export", "both",
+    "backup" };
 
 static enum scr
 register_usb(struct ui *u, const struct uirec *d)
 {
 	char label[129] = "", owner[33], intro[512];
-	const char *shown[3] = { NULL, NULL, NULL };
+	const char *shown[4] = { NULL, NULL, NULL, NULL };
 	struct uifield f[] = {
 		{ _("Label"), label, sizeof(label), 0, NULL, NULL, 0, 0 },
 		{ _("Owner (account)"), owner, sizeof(owner), 0, NULL, NULL,
 		    0, 0 },
-		{ _("Use"), NULL, 0, 0, directions, shown, 3, 0 },
+		{ _("Use"), NULL, 0, 0, directions, shown, 4, 0 },
 	};
 	int r;
 
 	shown[0] = _("import");
 	shown[1] = _("export");
 	shown[2] = _("import and export");
+	shown[3] = _("backups");
 	snprintf(owner, sizeof(owner), "%.32s", u->user);
 	snprintf(intro, sizeof(intro), _("Register the storage device %s "
 	    "(%s, serial %s) on the whitelist."), uirec_get(d, F_PORT),

@@ -184,6 +184,8 @@ enum scr scr_report(struct ui *u);
 enum scr scr_selfcheck(struct ui *u);
 /* The copy register (issue 7; scr_inspect.c). */
 enum scr scr_register(struct ui *u);
+/* Backups onto a registered medium and the restore test (scr_backup.c). */
+enum scr scr_backup(struct ui *u);
 /* Prints a document (a DOC_LIST record) from the documents screen. */
 enum scr ui_print_doc(struct ui *u, const struct uirec *d);
 /* Text from outside (UTF-8, '\n' lines) escaped line by line and shown

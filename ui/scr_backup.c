@@ -1,0 +1,201 @@
+/*
+ * Backups from the console (Article 10; issue 12's daemon side, kiosk/
+ * backupops.c): the supervisor chooses a USB medium that is plugged in
+ * and admitted, and makes a backup onto it (BACKUP with its SERIAL) or
+ * runs the restore test on the backup it holds (BACKUP_VERIFY). The daemon
+ * mounts the medium for the one request, only if it is registered for
+ * backups; it decides who may (supervisors holding the vault key) and
+ * says why not. On a kiosk this screen is the only way to make a backup.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/proto.h"
+#include "ui.h"
+#include "uilang.h"
+
+static const int media_w[] = { 8, 24, 0 };
+
+#define MEDIA_MAX	64
+
+/* Interfaces as the daemon lists them ("08:06:50 08:06:62"): all of them
+ * mass storage (class 08), as a medium must be. */
+static int
+storage_only(const char *ifaces)
+{
+	const char *p = ifaces;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p += strcspn(p, " ")) {
+		p += strspn(p, " ");
+		if (*p != '\0' && strncmp(p, "08:", 3) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The storage devices the USB guard admitted, with a serial: candidates
+ * for a backup medium (whether one is registered for backups is the daemon's
+ * to say). Their indices in all go to idx; returns how many. */
+static size_t
+admitted(struct ui *u, struct uilist *all, size_t idx[MEDIA_MAX])
+{
+	size_t i, n = 0;
+
+	uilist_clear(all);
+	ud_start(u, MSG_USB_LIST);
+	if (ud_list(u, all, NULL) != 0) {
+		ui_note_err(u, _("USB devices"));
+		return 0;
+	}
+	for (i = 0; i < all->n && n < MEDIA_MAX; i++) {
+		const struct uirec *r = &all->v[i];
+		const char *ser = uirec_get(r, F_SERIAL);
+
+		if (strcmp(uirec_get(r, F_TARGET), "allow") == 0 &&
+		    storage_only(uirec_get(r, F_IFACES)) &&
+		    ser[0] != '\0' && strcmp(ser, "-") != 0)
+			idx[n++] = i;
+	}
+	return n;
+}
+
+static enum scr
+make_backup(struct ui *u, const struct uirec *m)
+{
+	char q[512];
+	struct uirec ok;
+	int r;
+
+	snprintf(q, sizeof(q), _("Back up the vault, the log, the accounts "
+	    "and the registers onto the medium %s (%s)? Only a medium "
+	    "registered for backups is accepted."), uirec_get(m, F_SERIAL),
+	    uirec_get(m, F_NAME));
+	if ((r = ui_confirm(u, _("Make a backup"), q)) != 1)
+		return r == 0 ? SCR_SAME : ui_form_exit(u, r);
+	ui_frame(u, _("Make a backup"), "");
+	ui_putf(2, 2, COLS - 4, A_BOLD, "%s", _("Backing up..."));
+	refresh();
+	ud_start(u, MSG_BACKUP);
+	ud_add(u, F_SERIAL, uirec_get(m, F_SERIAL));
+	if (ud_call(u, &ok) != 0) {
+		ui_note_err(u, _("No backup made"));
+		return u->lost ? SCR_RECONNECT : SCR_SAME;
+	}
+	ui_note(u, 0, _("Backup generation %s made: %s files, %s copied "
+	    "(%s bytes). Run the restore test on it (t)."),
+	    uirec_get(&ok, F_SEQ), uirec_get(&ok, F_TOTAL),
+	    uirec_get(&ok, F_COUNT), uirec_get(&ok, F_SIZE));
+	uirec_clear(&ok);
+	return SCR_SAME;
+}
+
+static enum scr
+restore_test(struct ui *u, const struct uirec *m)
+{
+	struct uilist l = { 0 };
+	char **lines;
+	size_t i, n = 0;
+	enum scr s;
+
+	ui_frame(u, _("Restore test"), "");
+	ui_putf(2, 2, COLS - 4, A_BOLD, "%s", _("Reading the whole backup "
+	    "back and checking it..."));
+	refresh();
+	ud_start(u, MSG_BACKUP_VERIFY);
+	ud_add(u, F_SERIAL, uirec_get(m, F_SERIAL));
+	if (ud_list(u, &l, NULL) != 0) {
+		uilist_clear(&l);
+		u->note_bad = 1;
+		ui_note_err(u, _("The restore test FAILED"));
+		return u->lost ? SCR_RECONNECT : SCR_SAME;
+	}
+	if ((lines = calloc(l.n + 1, sizeof(*lines))) == NULL) {
+		uilist_clear(&l);
+		return SCR_SAME;
+	}
+	for (i = 0; i < l.n; i++)
+		if (asprintf(&lines[n], "%s: %s", uirec_get(&l.v[i], F_KEY),
+		    uirec_get(&l.v[i], F_VALUE)) >= 0)
+			n++;
+	uilist_clear(&l);
+	ui_note(u, 0, "%s", _("The restore test passed."));
+	s = ui_view(u, _("Restore test"), (const char *const *)lines, n);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return s;
+}
+
+enum scr
+scr_backup(struct ui *u)
+{
+	struct uilist st = { 0 }, l = { 0 };
+	struct uikey k;
+	size_t idx[MEDIA_MAX], n = 0, sel = 0, top = 0, i;
+	int rows, reload = 1, w;
+	enum scr s = SCR_SAME;
+
+	while (s == SCR_SAME) {
+		if (reload) {
+			uilist_clear(&st);
+			if (ud_status(u, &st) != 0 && u->lost)
+				break;
+			n = admitted(u, &l, idx);
+			reload = 0;
+			if (sel >= n)
+				sel = top = 0;
+		}
+		rows = ui_frame(u, _("Backup"), _("b back up  t restore test  "
+		    "r refresh  Esc back"));
+		w = COLS - 4;
+		ui_putf(2, 2, w, strstr(ud_status_get(&st, "backup"),
+		    "OVERDUE") != NULL ? ui_attr_bad(u) : (int)A_NORMAL,
+		    "%s: %s", _("Last backup"), ud_status_get(&st, "backup"));
+		ui_wrap(3, 2, w, 5, _("Choose the medium registered for "
+		    "backups (USB screen, use \"backups\"). It is mounted only "
+		    "for the backup or the test, then unmounted."), A_DIM);
+		{
+			const char *c[] = { _("Port"), _("Serial"),
+			    _("Name") };
+
+			ui_cells(6, 1, A_UNDERLINE, media_w, c, 3);
+		}
+		if (n == 0)
+			ui_putf(7, 2, w, A_NORMAL, "%s", _("No admitted USB "
+			    "storage device is plugged in."));
+		for (i = 0; 7 + (int)i <= rows && top + i < n; i++) {
+			const struct uirec *r = &l.v[idx[top + i]];
+			const char *c[] = { uirec_get(r, F_PORT),
+			    uirec_get(r, F_SERIAL), uirec_get(r, F_NAME) };
+
+			ui_cells(7 + (int)i, 1, top + i == sel ?
+			    (int)A_REVERSE : (int)A_NORMAL, media_w, c, 3);
+		}
+		k = ui_key(u);
+		if ((s = ui_nav(u, &k)) != SCR_SAME)
+			break;
+		if (ui_list_key(&k, n, rows - 6, &sel, &top))
+			continue;
+		if (k.type == UK_CHAR && k.ch == 27)
+			s = SCR_HOME;
+		else if (k.type == UK_CHAR && k.ch == 'r')
+			reload = 1;
+		else if (n > 0 && k.type == UK_CHAR && k.ch == 'b') {
+			s = make_backup(u, &l.v[idx[sel]]);
+			reload = 1;
+		} else if (n > 0 && k.type == UK_CHAR && k.ch == 't') {
+			s = restore_test(u, &l.v[idx[sel]]);
+			reload = 1;
+		}
+		if (u->lost)
+			s = SCR_RECONNECT;
+	}
+	uilist_clear(&st);
+	uilist_clear(&l);
+	return u->lost ? SCR_RECONNECT : s;
+}
