@@ -1124,8 +1124,11 @@ h_restore(struct session *s, const struct mkmsg *msg)
 	struct mkbuf *sig = NULL;
 	uint32_t gen = 0, epoch;
 	int r, provisioned, recovery;
+	struct medium med;
+	char where[DIR_MAX + MEDIA_SERIAL_MAX + 96], serial[MEDIA_SERIAL_MAX];
 
 	memset(&m, 0, sizeof(m));
+	memset(&med, 0, sizeof(med));
 	pthread_mutex_lock(&d->lock);
 	provisioned = d->provisioned;
 	pthread_mutex_unlock(&d->lock);
@@ -1133,9 +1136,31 @@ h_restore(struct session *s, const struct mkmsg *msg)
 		return reply_err(s, MK_ERR_PROVISIONED, "this machine is "
 		    "provisioned: a backup is restored onto a fresh "
 		    "installation");
-	if (read_dir_field(msg, dir, sizeof(dir)) != 0)
+	/* From a USB medium (its matkiosk-backup/, as BACKUP writes it):
+	 * admitted and mounted read-only for this restore alone. */
+	if (mkmsg_get(msg, F_SERIAL) != NULL) {
+		if (mkmsg_str(msg, F_SERIAL, serial, sizeof(serial)) != 0 ||
+		    serial[0] == '\0' ||
+		    !mktext_is_clean(serial, strlen(serial)))
+			return reply_err(s, MK_ERR_USAGE, "the medium's serial "
+			    "is missing or not clean text");
+		if ((r = media_open_restore(d, serial, &med, why,
+		    sizeof(why))) != 0)
+			return reply_err(s, r, why);
+		if (mkfs_path(dir, sizeof(dir), "%s/matkiosk-backup",
+		    med.mnt) != 0) {
+			media_close(&med);
+			return reply_err(s, MK_ERR_INTERNAL, NULL);
+		}
+		why[0] = '\0';
+		snprintf(where, sizeof(where), "medium %s (%s)", serial,
+		    med.port);
+	} else if (read_dir_field(msg, dir, sizeof(dir)) != 0)
 		return reply_err(s, MK_ERR_USAGE, "the restore needs an "
-		    "absolute path to a backup directory");
+		    "absolute path to a backup directory, or a medium's "
+		    "serial");
+	else
+		snprintf(where, sizeof(where), "%s", dir);
 	recovery = mkmsg_get(msg, F_RECOVERY) != NULL;
 	if ((secret = cry_secure_alloc(1100)) == NULL ||
 	    (mk = cry_secure_alloc(KEYS_LEN)) == NULL) {
@@ -1222,7 +1247,7 @@ h_restore(struct session *s, const struct mkmsg *msg)
 	if (r == 0) {
 		char g[16], head[48];
 		struct logkv kv[3] = { { "generation", g },
-		    { "backup-log-head", head }, { "path", dir } };
+		    { "backup-log-head", head }, { "path", where } };
 
 		snprintf(g, sizeof(g), "%" PRIu32, gen);
 		snprintf(head, sizeof(head), "%" PRIu64 ":%s", m.log_seq,
@@ -1238,6 +1263,8 @@ h_restore(struct session *s, const struct mkmsg *msg)
 	}
 	r = reply_ok(s);
  out:
+	if (med.mounted || med.restore != NULL)
+		media_close(&med);
 	backup_manifest_free(&m);
 	mkbuf_free(sec);
 	backup_secrets_free(&secrets);

@@ -64,7 +64,7 @@ usage(void)
 	    "  approval list [--json]\n"
 	    "  backup --to PATH | backup --to-medium SERIAL\n"
 	    "  backup verify PATH | backup verify --medium SERIAL\n"
-	    "  restore --from PATH\n"
+	    "  restore --from PATH | --from-medium SERIAL\n"
 	    "  media sanitize DEVICE [--certificate FILE]\n"
 	    "  decommission --export DIR [--certificate FILE]\n"
 	    "  media list SERIAL [--json]\n"

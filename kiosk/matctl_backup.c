@@ -4,7 +4,8 @@
  *   backup verify PATH        a supervisor: the restore test
  *   media sanitize DEVICE     a supervisor or IT officer: overwrite a medium
  *   decommission --export DIR a supervisor: final log out, then erase
- *   restore --from PATH       on a machine not yet provisioned; asks for a
+ *   restore --from PATH | --from-medium SERIAL
+ *                             on a machine not yet provisioned; asks for a
  *                             supervisor's name (empty for the recovery
  *                             code), then the password or the code
  */
@@ -108,7 +109,8 @@ cmd_restore(struct ctl *ctl, int argc, char **argv)
 	struct mkmsg ok;
 	int r;
 
-	if (argc != 3 || strcmp(argv[1], "--from") != 0)
+	if (argc != 3 || (strcmp(argv[1], "--from") != 0 &&
+	    strcmp(argv[1], "--from-medium") != 0))
 		usage();
 	if (connect_daemon(ctl) != 0)
 		return 1;
@@ -121,7 +123,8 @@ cmd_restore(struct ctl *ctl, int argc, char **argv)
 		return fail("restore", "could not read the secret");
 	b = mkclient_out(ctl->c);
 	if ((r = mkmsg_start(b, MSG_RESTORE)) == 0 &&
-	    (r = mkmsg_add_str(b, F_PATH, argv[2])) == 0) {
+	    (r = mkmsg_add_str(b, strcmp(argv[1], "--from") == 0 ? F_PATH :
+	    F_SERIAL, argv[2])) == 0) {
 		if (name[0] != '\0') {
 			if ((r = mkmsg_add_str(b, F_USER, name)) == 0)
 				r = mkmsg_add_str(b, F_PASSWORD, secret);

@@ -292,6 +292,87 @@ media_open(struct daemon *d, const char *serial, int purpose,
 	return 0;
 }
 
+/* The port of the one present device with that serial, whatever the
+ * guard decided for it. */
+static int
+find_any(struct daemon *d, struct medium *m)
+{
+	const struct usbd_entry *e;
+	size_t i, n, found = 0;
+
+	pthread_mutex_lock(&d->lock);
+	n = usbd_count_locked(d);
+	for (i = 0; i < n; i++) {
+		e = usbd_entry_locked(d, i);
+		if (strcmp(e->serial, m->serial) == 0) {
+			found++;
+			snprintf(m->port, sizeof(m->port), "%s", e->port);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return found == 1 ? 0 : MK_ERR_MEDIUM;
+}
+
+/* The device as sysfs shows it now: storage only; its hash kept. */
+static int
+storage_now(struct medium *m, char *why, size_t whylen)
+{
+	struct usbdev *u = NULL;
+	int r = MK_ERR_MEDIUM;
+
+	if (usbd_read_device(m->port, &u) != 0)
+		snprintf(why, whylen, "the device is gone");
+	else if (!usbdev_parsed(u) || usbdev_hash(u, m->hash) != 0)
+		snprintf(why, whylen, "the device's descriptors do not parse");
+	else if (!usbops_storage_only(u))
+		snprintf(why, whylen, "the device offers more than storage");
+	else
+		r = 0;
+	usbdev_free(u);
+	return r;
+}
+
+int
+media_open_restore(struct daemon *d, const char *serial, struct medium *m,
+    char *why, size_t whylen)
+{
+	int r, i;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->serial, sizeof(m->serial), "%s", serial);
+	snprintf(m->direction, sizeof(m->direction), "restore");
+	snprintf(why, whylen, "no USB device with this serial is plugged in "
+	    "(or two are)");
+	if (find_any(d, m) != 0)
+		return MK_ERR_MEDIUM;
+	if ((r = storage_now(m, why, whylen)) != 0)
+		return r;
+	snprintf(why, whylen, "the machine is provisioned: a restore is only "
+	    "onto a new machine");
+	if (usbd_restore_admit(d, m->port) != 0)
+		return MK_ERR_PROVISIONED;
+	m->restore = d;
+	/* Admitted, the kernel binds its storage driver: the block device
+	 * shows up within seconds. */
+	snprintf(why, whylen, "the medium was not admitted");
+	for (i = 0; i < 100 && find_present(d, m) != 0; i++)
+		usleep(100 * 1000);
+	if (find_present(d, m) != 0 || (r = recheck(m, why, whylen)) != 0) {
+		media_close(m);
+		return MK_ERR_MEDIUM;
+	}
+	for (i = 0; i < 100 && (r = find_block(m, why, whylen)) != 0; i++)
+		usleep(100 * 1000);
+	snprintf(why, whylen, "cannot mount the medium");
+	if (r != 0 || (r = make_dir(d, m)) != 0 || (r = make_node(m)) != 0 ||
+	    (r = do_mount(m)) != 0) {
+		media_close(m);
+		return r != 0 ? r : MK_ERR_MEDIUM;
+	}
+	m->mounted = 1;
+	return 0;
+}
+
 void
 media_close(struct medium *m)
 {
@@ -313,6 +394,11 @@ media_close(struct medium *m)
 		rmdir(m->mnt);
 	if (m->dir[0] != '\0')
 		rmdir(m->dir);
+	m->node[0] = m->mnt[0] = m->dir[0] = '\0';
+	if (m->restore != NULL) {
+		usbd_restore_release(m->restore);
+		m->restore = NULL;
+	}
 }
 
 void

@@ -28,6 +28,7 @@ struct medium {
 	char	mnt[1420];
 	int	rw;
 	int	mounted;
+	struct daemon	*restore;	/* admitted for a restore: released */
 };
 
 /* What a medium is mounted for; it must be registered for that purpose
@@ -44,7 +45,17 @@ struct medium {
  */
 int media_open(struct daemon *d, const char *serial, int purpose,
     struct medium *m, char *why, size_t whylen);
-/* Unmounts (lazily if busy) and removes the private directory. */
+/*
+ * For a restore onto an unprovisioned machine (no registry yet): the one
+ * present USB device with this serial, if it offers nothing but storage,
+ * is admitted by the USB guard for the restore alone and mounted
+ * read-only (nosuid, nodev, noexec; ext4 without journal replay).
+ * media_close unmounts it and takes the admission back.
+ */
+int media_open_restore(struct daemon *d, const char *serial,
+    struct medium *m, char *why, size_t whylen);
+/* Unmounts (lazily if busy) and removes the private directory; a
+ * restore's admission is taken back. */
 void media_close(struct medium *m);
 /* At start: unmounts and removes what a killed daemon left under
  * STATE/media/. */

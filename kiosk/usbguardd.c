@@ -37,6 +37,9 @@ struct usbd {
 	 * to its decision written, in ns, for the decisions of "add" and
 	 * "change" events (not those of a scan, which has no event). */
 	struct mkhist		*latency;
+	/* Under d->lock: the port of the one storage-only device admitted
+	 * for a restore onto an unprovisioned machine, or "". */
+	char			 restore_port[64];
 };
 
 /* Reads a sysfs attribute of at most max bytes. Text attributes lose the
@@ -307,6 +310,20 @@ ns_between(const struct timespec *a, const struct timespec *b)
 	return ns > 0 ? (uint64_t)ns : 0;
 }
 
+/* The device is the one a restore asked for, the machine is still
+ * unprovisioned, and it offers nothing but storage. */
+static int
+restore_medium(struct daemon *d, const struct usbdev *u)
+{
+	int r;
+
+	pthread_mutex_lock(&d->lock);
+	r = !d->provisioned && d->usb->restore_port[0] != '\0' &&
+	    strcmp(d->usb->restore_port, usbdev_port(u)) == 0;
+	pthread_mutex_unlock(&d->lock);
+	return r && usbdev_parsed(u) && usbops_storage_only(u);
+}
+
 /* Decides one device and writes the decision to sysfs. Any failure to
  * read the device is a block: the policy sees it unparsed. received is
  * when the uevent arrived, NULL for a scan: the decision's latency is
@@ -335,6 +352,12 @@ decide(struct daemon *d, struct udev_device *ud,
 		    mkerr_str(r));
 	}
 	usbpolicy_decide(g->rules, u, &dec);
+	if (note[0] == '\0' && restore_medium(d, u)) {
+		dec.target = USBRULE_ALLOW;
+		dec.reason = USBPOL_RESTORE;
+		dec.severity = USBPOL_SEV_TRUNG_BINH;
+		dec.rule = -1;
+	}
 	if (note[0] != '\0' && dec.target == USBRULE_ALLOW)
 		dec.target = USBRULE_BLOCK;
 	make_entry(u, &dec, &e);
@@ -346,7 +369,10 @@ decide(struct daemon *d, struct udev_device *ud,
 	 * blocked. (Input devices are admitted regardless, so that nobody is
 	 * locked out of the console by a full log.) */
 	if (dec.target == USBRULE_ALLOW && dec.reason != USBPOL_HID_HUB) {
-		if (log_decision(d, &e, &dec, note) == 0)
+		/* There is no log before the restore: its admission goes
+		 * into the restored log's machine.restore record. */
+		if (dec.reason == USBPOL_RESTORE ||
+		    log_decision(d, &e, &dec, note) == 0)
 			logged = 1;
 		else {
 			dec.target = USBRULE_BLOCK;
@@ -726,4 +752,33 @@ usbd_check(struct daemon *d, char *why, size_t whylen)
 		return MK_ERR_LOCKED;
 	}
 	return 0;
+}
+
+int
+usbd_restore_admit(struct daemon *d, const char *port)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->usb == NULL || d->provisioned ||
+	    strlen(port) >= sizeof(d->usb->restore_port))
+		r = MK_ERR_PROVISIONED;
+	else
+		snprintf(d->usb->restore_port, sizeof(d->usb->restore_port),
+		    "%s", port);
+	pthread_mutex_unlock(&d->lock);
+	if (r == 0)
+		usbd_redecide(d);
+	return r;
+}
+
+void
+usbd_restore_release(struct daemon *d)
+{
+	if (d->usb == NULL)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->usb->restore_port[0] = '\0';
+	pthread_mutex_unlock(&d->lock);
+	usbd_redecide(d);
 }

@@ -64,6 +64,15 @@ void usbd_redecide(struct daemon *d);
  * caller frees it with usbdev_free. */
 struct usbdev;
 int usbd_read_device(const char *port, struct usbdev **out);
+/*
+ * A restore onto an unprovisioned machine: the storage-only device at
+ * port is admitted (reason "restore"), every device decided again; the
+ * admission is not logged, there being no log yet (the restore records
+ * it). Released: decided again under the rules. MK_ERR_PROVISIONED
+ * once provisioned.
+ */
+int usbd_restore_admit(struct daemon *d, const char *port);
+void usbd_restore_release(struct daemon *d);
 
 /* 1 when the device has nothing but mass storage interfaces, at device,
  * function and interface level (kiosk/usbops.c): what registration and

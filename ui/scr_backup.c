@@ -6,12 +6,19 @@
  * mounts the medium for the one request, only if it is registered for
  * backups; it decides who may (supervisors holding the vault key) and
  * says why not. On a kiosk this screen is the only way to make a backup.
+ *
+ * On a machine not yet provisioned, the wizard leads here too: a backup
+ * restored from a medium (RESTORE with its SERIAL) with a supervisor's
+ * password from the backup or the recovery code. The daemon admits the
+ * chosen storage-only stick for the restore alone and mounts it
+ * read-only.
  */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/proto.h"
 #include "ui.h"
@@ -38,11 +45,13 @@ storage_only(const char *ifaces)
 	return 1;
 }
 
-/* The storage devices the USB guard admitted, with a serial: candidates
- * for a backup medium (whether one is registered for backups is the daemon's
- * to say). Their indices in all go to idx; returns how many. */
+/* The storage devices the USB guard admitted (any present one when
+ * blocked_too), with a serial: candidates for a backup medium (whether
+ * one is registered for backups is the daemon's to say). Their indices
+ * in all go to idx; returns how many. */
 static size_t
-admitted(struct ui *u, struct uilist *all, size_t idx[MEDIA_MAX])
+storage_list(struct ui *u, struct uilist *all, size_t idx[MEDIA_MAX],
+    int blocked_too)
 {
 	size_t i, n = 0;
 
@@ -56,7 +65,8 @@ admitted(struct ui *u, struct uilist *all, size_t idx[MEDIA_MAX])
 		const struct uirec *r = &all->v[i];
 		const char *ser = uirec_get(r, F_SERIAL);
 
-		if (strcmp(uirec_get(r, F_TARGET), "allow") == 0 &&
+		if ((blocked_too ||
+		    strcmp(uirec_get(r, F_TARGET), "allow") == 0) &&
 		    storage_only(uirec_get(r, F_IFACES)) &&
 		    ser[0] != '\0' && strcmp(ser, "-") != 0)
 			idx[n++] = i;
@@ -145,7 +155,7 @@ scr_backup(struct ui *u)
 			uilist_clear(&st);
 			if (ud_status(u, &st) != 0 && u->lost)
 				break;
-			n = admitted(u, &l, idx);
+			n = storage_list(u, &l, idx, 0);
 			reload = 0;
 			if (sel >= n)
 				sel = top = 0;
@@ -196,6 +206,112 @@ scr_backup(struct ui *u)
 			s = SCR_RECONNECT;
 	}
 	uilist_clear(&st);
+	uilist_clear(&l);
+	return u->lost ? SCR_RECONNECT : s;
+}
+
+/* ---- restore onto a new machine ---- */
+
+static enum scr
+restore_from(struct ui *u, const struct uirec *m)
+{
+	char who[33] = "", secret[129] = "", intro[512];
+	struct uifield f[] = {
+		{ _("Supervisor account (empty: recovery code)"), who,
+		    sizeof(who), 0, NULL, NULL, 0, 0 },
+		{ _("Password or recovery code"), secret, sizeof(secret), 1,
+		    NULL, NULL, 0, 0 },
+	};
+	int r;
+
+	snprintf(intro, sizeof(intro), _("Restore the backup on the medium "
+	    "%s (%s): a supervisor of the backed-up machine gives their "
+	    "password, or leave the account empty and give the recovery "
+	    "code."), uirec_get(m, F_SERIAL), uirec_get(m, F_NAME));
+	r = ui_form(u, _("Restore from a backup"), intro, f, 2);
+	if (r != FORM_OK) {
+		mk_wipe(secret, sizeof(secret));
+		return r == FORM_CANCEL ? SCR_SAME : ui_form_exit(u, r);
+	}
+	ui_frame(u, _("Restore from a backup"), "");
+	ui_putf(2, 2, COLS - 4, A_BOLD, "%s", _("Restoring..."));
+	refresh();
+	ud_start(u, MSG_RESTORE);
+	ud_add(u, F_SERIAL, uirec_get(m, F_SERIAL));
+	if (who[0] != '\0') {
+		ud_add(u, F_USER, who);
+		ud_add(u, F_PASSWORD, secret);
+	} else
+		ud_add(u, F_RECOVERY, secret);
+	r = ud_call(u, NULL);
+	mk_wipe(secret, sizeof(secret));
+	if (r != 0) {
+		ui_note_err(u, _("Not restored"));
+		return u->lost ? SCR_RECONNECT : SCR_SAME;
+	}
+	ui_note(u, 0, "%s", _("The machine is restored from the backup: "
+	    "log in as before."));
+	return SCR_LOGIN;
+}
+
+enum scr
+scr_restore_backup(struct ui *u)
+{
+	struct uilist l = { 0 };
+	struct uikey k;
+	size_t idx[MEDIA_MAX], n = 0, sel = 0, top = 0, i;
+	int rows, reload = 1, w;
+	enum scr s = SCR_SAME;
+
+	while (s == SCR_SAME) {
+		if (reload) {
+			n = storage_list(u, &l, idx, 1);
+			reload = 0;
+			if (sel >= n)
+				sel = top = 0;
+		}
+		rows = ui_frame(u, _("Restore from a backup"),
+		    _("Enter restore  r refresh  Esc back to provisioning"));
+		w = COLS - 4;
+		ui_wrap(2, 2, w, 5, _("Plug in the medium holding the backup "
+		    "and choose it. It is admitted for the restore alone, "
+		    "read-only, and let go after."), A_NORMAL);
+		{
+			const char *c[] = { _("Port"), _("Serial"),
+			    _("Name") };
+
+			ui_cells(6, 1, A_UNDERLINE, media_w, c, 3);
+		}
+		if (n == 0)
+			ui_putf(7, 2, w, A_NORMAL, "%s", _("No USB storage "
+			    "device is plugged in."));
+		for (i = 0; 7 + (int)i <= rows && top + i < n; i++) {
+			const struct uirec *r = &l.v[idx[top + i]];
+			const char *c[] = { uirec_get(r, F_PORT),
+			    uirec_get(r, F_SERIAL), uirec_get(r, F_NAME) };
+
+			ui_cells(7 + (int)i, 1, top + i == sel ?
+			    (int)A_REVERSE : (int)A_NORMAL, media_w, c, 3);
+		}
+		k = ui_key(u);
+		if ((s = ui_event_screen(u, &k)) != SCR_SAME)
+			break;
+		if (k.type == UK_CHAR || k.type == UK_FUNC)
+			u->note[0] = '\0';
+		if (ui_list_key(&k, n, rows - 6, &sel, &top))
+			continue;
+		if (k.type == UK_CHAR && k.ch == 27)
+			s = SCR_WIZARD;
+		else if (k.type == UK_CHAR && k.ch == 'r')
+			reload = 1;
+		else if (n > 0 && k.type == UK_CHAR && (k.ch == '\n' ||
+		    k.ch == '\r')) {
+			s = restore_from(u, &l.v[idx[sel]]);
+			reload = 1;
+		}
+		if (u->lost)
+			s = SCR_RECONNECT;
+	}
 	uilist_clear(&l);
 	return u->lost ? SCR_RECONNECT : s;
 }

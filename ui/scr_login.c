@@ -97,11 +97,12 @@ scr_wizard(struct ui *u)
 	r = ui_form(u, _("Provisioning a new machine"), _("This machine is "
 	    "not provisioned. Create the first supervisor's account. The "
 	    "password needs at least 8 characters with lower case, upper "
-	    "case, a digit and a special character."), f, 4);
+	    "case, a digit and a special character. Esc: restore a backup "
+	    "from a USB medium instead."), f, 4);
 	if (r != FORM_OK) {
 		wipe(pw, sizeof(pw));
 		wipe(pw2, sizeof(pw2));
-		return r == FORM_CANCEL ? SCR_WIZARD : ui_form_exit(u, r);
+		return r == FORM_CANCEL ? scr_restore_backup(u) : ui_form_exit(u, r);
 	}
 	if (strcmp(pw, pw2) != 0) {
 		wipe(pw, sizeof(pw));

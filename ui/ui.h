@@ -186,6 +186,9 @@ enum scr scr_selfcheck(struct ui *u);
 enum scr scr_register(struct ui *u);
 /* Backups onto a registered medium and the restore test (scr_backup.c). */
 enum scr scr_backup(struct ui *u);
+/* Restoring a backup from a medium onto an unprovisioned machine (from
+ * the provisioning wizard's Esc). */
+enum scr scr_restore_backup(struct ui *u);
 /* Prints a document (a DOC_LIST record) from the documents screen. */
 enum scr ui_print_doc(struct ui *u, const struct uirec *d);
 /* Text from outside (UTF-8, '\n' lines) escaped line by line and shown

@@ -46,6 +46,10 @@ static const struct {
 	    USBPOL_SEV_INFO },
 	[USBPOL_ERROR] = { "error", "the decision could not be made",
 	    USBPOL_SEV_TRUNG_BINH },
+	/* Set by the daemon, never by usbpolicy_decide: the storage-only
+	 * medium a restore onto an unprovisioned machine reads. */
+	[USBPOL_RESTORE] = { "restore", "the backup medium of a restore",
+	    USBPOL_SEV_TRUNG_BINH },
 };
 
 #define NREASONS	(sizeof(reasons) / sizeof(reasons[0]))

@@ -43,6 +43,7 @@ struct usbdev;
 #define USBPOL_STORAGE_NO_SERIAL	10	/* storage without serial */
 #define USBPOL_HID_HUB			11	/* keyboard, mouse or hub */
 #define USBPOL_ERROR			12	/* the decision failed */
+#define USBPOL_RESTORE			13	/* the medium of a restore */
 
 /* Severities for the audit log, the values of crypto/logrec.h LOG_SEV_*
  * (Article 12 levels); repeated here because usbguard/ does not depend

@@ -178,4 +178,37 @@ run() {
 run 80 24
 run 200 60
 check "the log verifies after the console's backups" verify_log
+
+# -- the machine is lost: a new installation restores from the stick --
+SZ=80x24
+kill -TERM "$DPID" 2>/dev/null
+for k in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+mv "$T/state" "$T/state.lost" && mv "$T/usb.rules" "$T/usb.rules.lost"
+DPID=$(start_ws "$T")
+check "a new installation starts with the stick plugged in" wait_ws "$T"
+decision() { ctl usb list 2>/dev/null | awk -v p="$1" '$1 == p {print $3}'; }
+con_start 80 24
+see "the provisioning wizard offers the restore" "Esc: phục"
+keys Escape
+see "Esc: the restore screen lists the blocked sticks" "$SER"
+check "$SZ: the backup stick selected" select_row "$SER" Up
+keys Enter
+see "Enter: the restore form names the stick" "Phục hồi bản sao lưu trên thiết bị $SER"
+text "$SUP"; keys Tab; text 'Sai#MatKhau99'; keys Enter
+see "attack: a wrong password restores nothing, with the reason" "Chưa phục hồi được"
+check "$SZ: ... the machine is still new" test ! -e "$T/state/machine"
+check "$SZ: ... and the stick blocked again ($(decision 1-1.1))" test "$(decision 1-1.1)" = block
+check "$SZ: ... and unmounted" unmounted "$LOOP_A"
+keys Enter
+see "the form again" "Phục hồi bản sao lưu trên thiết bị $SER"
+text "$SUP"; keys Tab; text "$PW"; keys Enter
+see "restored: the login screen says so" "Đã phục hồi máy từ bản sao lưu"
+check "$SZ: the stick is unmounted after the restore" unmounted "$LOOP_A"
+check "$SZ: the restore is logged with the medium" \
+    test "$(log_count machine.restore "medium $SER")" -eq 1
+login "$SUP" "$PW"
+see "the supervisor logs in on the restored machine" "Trang chính"
+keys F2
+see "the document is back" "CV5"
+check "the restored log verifies" verify_log
 check "no sanitizer report from the console" test ! -s "$T/console.err"

@@ -320,3 +320,43 @@ sctl backup --to-medium 'KHONG-CO-THAT' >/dev/null 2>"$T/bk.err"; rc=$?
 check "attack: a backup to an unknown serial is refused" test $rc -eq 1
 check "the medium stays unmounted" test "$(mounted "$LOOP_A")" -eq 0
 check "A's log verifies after the backups" verify_log
+
+# --- restore from the backup medium onto a new machine (Article 10) ---
+# A's disk is lost: a fresh installation (no state, no USB rules) in the
+# same bed, with the backup stick plugged in. The guard blocks it (nothing
+# is registered); the restore admits it for itself alone, read-only.
+ID_A=$(printf '%s\n' "$PW" | ctl -u "$SUP" doc list 2>/dev/null | grep -o '^[0-9a-f]\{32\}' | head -1)
+SHA_A=$(printf '%s\n' "$PW" | ctl -u "$SUP" doc cat "$ID_A" 2>/dev/null | sha256sum)
+kill -TERM "$DPID" 2>/dev/null
+for k in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+mv "$T/state" "$T/state.lost" && mv "$T/usb.rules" "$T/usb.rules.lost"
+DPID=$(start_ws "$T")
+check "a fresh installation starts in the same bed" wait_ws "$T"
+# The stick's decision as the guard reports it ("block", "allow").
+decision() { ctl usb list 2>/dev/null | awk -v p="$1" '$1 == p {print $3}'; }
+check "the backup stick is blocked on the new machine ($(decision 1-1.1))" \
+    test "$(decision 1-1.1)" = block
+restore() { printf '%s\n%s\n' "$SUP" "$1" | ctl restore --from-medium "$2"; }
+restore "$PW" "$CSER" >/dev/null 2>"$T/rs.err"; rc=$?
+check "attack: a restore from a composite device is refused" \
+    bash -c "test $rc -eq 1 && grep -q 'more than storage' '$T/rs.err'"
+check "... which stays refused and unmounted ($(decision 1-5))" \
+    bash -c "test \"$(decision 1-5)\" = reject && test $(mounted "$LOOP_C") -eq 0"
+restore 'Sai#MatKhau99' "$SER" >/dev/null 2>"$T/rs.err"; rc=$?
+check "attack: a wrong supervisor's password restores nothing" \
+    bash -c "test $rc -eq 1 && grep -q 'wrong account name, password or recovery code' '$T/rs.err' && test ! -e '$T/state/machine'"
+check "... and the stick is blocked and unmounted again ($(decision 1-1.1))" \
+    bash -c "test \"$(decision 1-1.1)\" = block && test $(mounted "$LOOP_A") -eq 0"
+IMG_SHA=$(sha256sum <"$T/stick.img")
+check "the supervisor restores from the stick" \
+    bash -c "printf '%s\n%s\n' '$SUP' '$PW' | '$BIN/matctl' -c '$T/conf' restore --from-medium '$SER' >'$T/rs.out' 2>'$T/rs.err'"
+check "the stick is unmounted after the restore" test "$(mounted "$LOOP_A")" -eq 0
+check "the restore wrote nothing to the stick (mounted read-only)" \
+    test "$(sha256sum <"$T/stick.img")" = "$IMG_SHA"
+check "the stick is decided by the restored rules: registered for backups" \
+    test "$(decision 1-1.1)" = allow
+check "the document reads back the same after the restore" \
+    bash -c "test -n '$ID_A' && printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' doc cat '$ID_A' | sha256sum | grep -qF '${SHA_A%% *}'"
+check "the restore is logged, naming the medium and its port" \
+    test "$(log_count machine.restore "medium $SER \\(1-1.1\\)")" -eq 1
+check "the restored log verifies" verify_log

@@ -424,7 +424,7 @@ test_reasons(void **state)
 	assert_int_equal(USBPOL_SEV_THAP, LOG_SEV_THAP);
 	assert_int_equal(USBPOL_SEV_TRUNG_BINH, LOG_SEV_TRUNG_BINH);
 	assert_int_equal(USBPOL_SEV_CAO, LOG_SEV_CAO);
-	for (i = USBPOL_RULE_ALLOW; i <= USBPOL_ERROR; i++) {
+	for (i = USBPOL_RULE_ALLOW; i <= USBPOL_RESTORE; i++) {
 		assert_true(strlen(usbpolicy_reason_str(i)) > 5);
 		assert_string_not_equal(usbpolicy_reason_token(i), "unknown");
 	}
@@ -434,7 +434,9 @@ test_reasons(void **state)
 	    "storage with a keyboard or other HID interface");
 	assert_string_equal(usbpolicy_reason_token(0), "unknown");
 	assert_string_equal(usbpolicy_reason_token(-1), "unknown");
-	assert_string_equal(usbpolicy_reason_token(USBPOL_ERROR + 1),
+	assert_string_equal(usbpolicy_reason_token(USBPOL_RESTORE),
+	    "restore");
+	assert_string_equal(usbpolicy_reason_token(USBPOL_RESTORE + 1),
 	    "unknown");
 	assert_string_equal(usbpolicy_reason_str(1000), "unknown reason");
 }
