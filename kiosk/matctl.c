@@ -51,7 +51,7 @@ usage(void)
 	    "  usb list [--json]\n"
 	    "  usb register DEV --label TEXT --owner NAME "
 	    "--direction import|export|both\n"
-	    "  usb unregister DEV\n"
+	    "  usb unregister DEV | --serial SERIAL\n"
 	    "  passwd\n"
 	    "  account list [--json]\n"
 	    "  account add NAME --roles ROLE[,ROLE] [--full-name TEXT]\n"
@@ -1048,13 +1048,14 @@ usb_unregister(struct ctl *ctl, int argc, char **argv)
 	struct mkbuf *b;
 	int r;
 
-	if (argc != 2)
+	if (argc != 2 && (argc != 3 || strcmp(argv[1], "--serial") != 0))
 		usage();
 	if (login(ctl) != 0)
 		return 1;
 	b = mkclient_out(ctl->c);
 	if ((r = mkmsg_start(b, MSG_USB_UNREGISTER)) != 0 ||
-	    (r = mkmsg_add_str(b, F_PORT, argv[1])) != 0 ||
+	    (r = mkmsg_add_str(b, argc == 2 ? F_PORT : F_SERIAL,
+	    argv[argc - 1])) != 0 ||
 	    (r = mkclient_send(ctl->c)) != 0)
 		return fail("usb unregister", mkerr_str(r));
 	return collect(ctl, NULL, NULL, "usb unregister refused");

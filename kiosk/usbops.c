@@ -450,22 +450,84 @@ unregister_locked(struct session *s, const struct reg_req *q,
 	return rules + regs == 0 ? MK_ERR_NOT_FOUND : 0;
 }
 
+/*
+ * The registration of the medium with this serial, from the registry
+ * (hash, id, serial, label, owner, direction, time; tab-separated): for
+ * a device that is not plugged in, lost or broken. d->lock held.
+ */
+static int
+find_registration_locked(struct session *s, struct reg_req *q)
+{
+	struct mkbuf *b = NULL;
+	char path[512], line[700], *f[7], *p;
+	const char *t, *end, *nl;
+	size_t n, i;
+	int r;
+
+	if ((r = registry_path(s->d, path, sizeof(path))) != 0 ||
+	    (r = read_or_empty(path, USBOPS_REGISTRY_MAX, &b)) != 0)
+		return r;
+	r = MK_ERR_NOT_FOUND;
+	t = (const char *)mkbuf_ptr(b);
+	end = t + mkbuf_len(b);
+	for (; t < end && r != 0; t = nl + 1) {
+		if ((nl = memchr(t, '\n', (size_t)(end - t))) == NULL)
+			nl = end;
+		if ((n = (size_t)(nl - t)) >= sizeof(line))
+			continue;
+		memcpy(line, t, n);
+		line[n] = '\0';
+		for (i = 0, p = line; i < 7 && p != NULL; i++)
+			f[i] = strsep(&p, "\t");
+		if (i < 7 || strcmp(f[2], q->serial) != 0 ||
+		    strlen(f[0]) >= sizeof(q->hash))
+			continue;
+		snprintf(q->hash, sizeof(q->hash), "%s", f[0]);
+		snprintf(q->id, sizeof(q->id), "%s", f[1]);
+		snprintf(q->label, sizeof(q->label), "%s", f[3]);
+		snprintf(q->owner, sizeof(q->owner), "%s", f[4]);
+		snprintf(q->direction, sizeof(q->direction), "%s", f[5]);
+		r = 0;
+	}
+	mkbuf_free(b);
+	return r;
+}
+
 int
 h_usb_unregister(struct session *s, const struct mkmsg *m)
 {
 	struct reg_req q;
 	const char *why;
 	char refusal[320];
-	int r;
+	int r, by_serial;
 
 	memset(&q, 0, sizeof(q));
 	if (!s->authed)
 		return reply_err(s, MK_ERR_DENIED, "log in first");
-	if ((r = read_fields(m, &q, 0, &why)) != 0)
+	/* By the serial, from the registry: a medium that was lost or
+	 * broke is taken off the whitelist without being plugged in. */
+	by_serial = mkmsg_get(m, F_SERIAL) != NULL;
+	if (by_serial) {
+		if (mkmsg_str(m, F_SERIAL, q.serial, sizeof(q.serial)) != 0 ||
+		    q.serial[0] == '\0' ||
+		    !mktext_is_clean(q.serial, strlen(q.serial)))
+			return reply_err(s, MK_ERR_ARGUMENT, "the serial is "
+			    "missing or not clean text (as usb list shows "
+			    "it)");
+		snprintf(q.port, sizeof(q.port), "-");
+	} else if ((r = read_fields(m, &q, 0, &why)) != 0)
 		return reply_err(s, r, why);
-	if ((r = may_register(s, q.port, refusal, sizeof(refusal))) != 0)
+	if ((r = may_register(s, by_serial ? q.serial : q.port, refusal,
+	    sizeof(refusal))) != 0)
 		return reply_err(s, r, refusal);
-	if ((r = load_device(&q, NULL, 0, &why)) != 0)
+	if (by_serial) {
+		pthread_mutex_lock(&s->d->lock);
+		r = find_registration_locked(s, &q);
+		pthread_mutex_unlock(&s->d->lock);
+		if (r != 0)
+			return reply_err(s, r, r == MK_ERR_NOT_FOUND ? "no "
+			    "medium with this serial is registered" : NULL);
+	} else if ((r = load_device(&q, NULL, 0, &why)) != 0)
 		return reply_err(s, r, why);
 	if (log_change(s, "usb.unregister", &q) != 0)
 		return reply_err(s, MK_ERR_LOG, NULL);

@@ -468,6 +468,36 @@ register_usb(struct ui *u, const struct uirec *d)
 	return u->lost ? SCR_RECONNECT : SCR_SAME;
 }
 
+/* Takes a medium off the whitelist by its serial: the selected device's,
+ * or one typed for a medium that is lost or broken (not plugged in). */
+static enum scr
+unregister_usb(struct ui *u, const struct uirec *d)
+{
+	char serial[129] = "";
+	struct uifield f[] = {
+		{ _("Serial"), serial, sizeof(serial), 0, NULL, NULL, 0, 0 },
+	};
+	int r;
+
+	if (d != NULL)
+		snprintf(serial, sizeof(serial), "%s", uirec_get(d, F_SERIAL));
+	r = ui_form(u, _("Unregister a USB medium"), _("Take a medium off "
+	    "the whitelist by its serial number, also one that is lost or "
+	    "broken and not plugged in. It is blocked from then on."), f, 1);
+	if (r != FORM_OK)
+		return ui_form_exit(u, r);
+	if (!ui_has_role(u, "supervisor") && (r = approval(u, "usb.register",
+	    serial)) != FORM_OK)
+		return ui_form_exit(u, r);
+	ud_start(u, MSG_USB_UNREGISTER);
+	ud_add(u, F_SERIAL, serial);
+	if (ud_call(u, NULL) != 0)
+		ui_note_err(u, _("Not unregistered"));
+	else
+		ui_note(u, 0, "%s", _("The medium is off the whitelist."));
+	return u->lost ? SCR_RECONNECT : SCR_SAME;
+}
+
 enum scr
 scr_usb(struct ui *u)
 {
@@ -489,7 +519,7 @@ scr_usb(struct ui *u)
 				sel = 0;
 		}
 		rows = ui_frame(u, _("USB devices"), hints(_("g register  "
-		    "r refresh"))) - 1;
+		    "x unregister  r refresh"))) - 1;
 		{
 			const char *c[] = { _("Port"), _("ID"), _("Decision"),
 			    _("Reason"), _("Name / serial") };
@@ -518,6 +548,9 @@ scr_usb(struct ui *u)
 			reload = 1;
 		else if (l.n > 0 && k.type == UK_CHAR && k.ch == 'g') {
 			s = register_usb(u, &l.v[sel]);
+			reload = 1;
+		} else if (k.type == UK_CHAR && k.ch == 'x') {
+			s = unregister_usb(u, l.n > 0 ? &l.v[sel] : NULL);
 			reload = 1;
 		}
 		if (u->lost)

@@ -210,5 +210,18 @@ login "$SUP" "$PW"
 see "the supervisor logs in on the restored machine" "Trang chính"
 keys F2
 see "the document is back" "CV5"
+# -- taking the import stick off the whitelist (USB screen, x) --
+keys F3
+see "F3: the USB screen offers x" "x hủy đăng ký"
+check "$SZ: the import stick selected" select_row "1-1.3 " Down
+keys x
+see "x: the form names the medium by its serial" "Hủy đăng ký thiết bị USB"
+check "$SZ: ... the selected stick's serial filled in" shows "$SMALL"
+keys Enter
+see "the medium is off the whitelist" "đã được đưa ra khỏi danh sách cho phép"
+check "$SZ: ... the registry no longer has it" \
+    bash -c "! grep -q '$SMALL' '$T/state/usb-registry'"
+check "$SZ: ... and the guard blocks it ($(decision 1-1.3))" \
+    bash -c "sleep 0.5; test \"\$('$BIN/matctl' -c '$T/conf' usb list | awk '\$1 == \"1-1.3\" {print \$3}')\" = block"
 check "the restored log verifies" verify_log
 check "no sanitizer report from the console" test ! -s "$T/console.err"

@@ -269,6 +269,24 @@ check "fixed rules file, SIGHUP: the registered stick is authorized" \
 check "fixed rules file, SIGHUP: status no longer complains" \
     bash -c "'$BIN/matctl' -c '$T/conf' status | grep -q '^usb-guard  *running, 16 devices, 1 rules'"
 expect_auth "after SIGHUP: the composite stays blocked" 1-5 0
+
+# --- a lost stick: off the whitelist by its serial, not plugged in ---
+echo "remove $PCI/usb1/1-1/1-1.1" >&7
+check "the registered stick is unplugged (lost)" wait_devices 15
+sctl usb unregister 1-1.1 2>"$T/reg.err"; rc=$?
+check "by its port, a stick that is not plugged in cannot be unregistered" \
+    bash -c "test $rc -eq 1 && grep -q 'no such USB device' '$T/reg.err'"
+n0=$(log_count usb.unregister)
+check "by its serial, the lost stick is unregistered" \
+    sctl usb unregister --serial 4C530001230517118283
+check "... its rule and comment left the rules file" \
+    bash -c "! grep -q '0781:5567\|registration' '$T/usb.rules'"
+check "... its registry line is gone" bash -c "! grep -q 0781:5567 '$T/state/usb-registry'"
+check "... usb.unregister logged with the serial" \
+    test "$(log_count usb.unregister '4C530001230517118283')" -eq $((n0 + 1))
+sctl usb unregister --serial 4C530001230517118283 2>"$T/reg.err"; rc=$?
+check "unregistering the serial again is refused" \
+    bash -c "test $rc -eq 1 && grep -q 'no medium with this serial is registered' '$T/reg.err'"
 check "daemon stops cleanly" stop_daemon
 
 # --- a root hub that cannot be closed: fail closed, lockdown ---
