@@ -640,9 +640,9 @@ draw_ws(struct ui *u, const struct uirec *self, const struct uilist *l,
 	    "Enter keys  r refresh  Esc back")));
 	ui_putf(1, 1, COLS - 2, A_BOLD, "%s", _("This workstation's keys, "
 	    "for the register of a workstation sending to it:"));
-	ui_putf(2, 2, COLS - 3, A_NORMAL, "%s %s", _("Signing key:"),
+	ui_putf(2, 2, COLS - 2, A_NORMAL, "%s %s", _("Signing key:"),
 	    uirec_get(self, F_SIGNPUB));
-	ui_putf(3, 2, COLS - 3, A_NORMAL, "%s %s", _("Transfer key:"),
+	ui_putf(3, 2, COLS - 2, A_NORMAL, "%s %s", _("Transfer key:"),
 	    uirec_get(self, F_XFERPUB));
 	ui_putf(5, 1, COLS - 2, A_BOLD, _("Workstations this one copies out "
 	    "to (%zu):"), l->n);

@@ -1,0 +1,290 @@
+#!/bin/bash
+# The console's media screens (issue 8) driven in tmux against the real
+# daemon at 80x24 and 200x60. The daemon runs in a umockdev bed whose
+# SanDisk stick carries a block child with the MAJ:MIN of a loop device
+# over an ext4 image (medialib.sh, as t_media.sh): the supervisor updates
+# the virus signatures from the stick and registers a receiving
+# workstation; a drafter is refused the update, imports a clean file,
+# is stopped by the EICAR file with the alarm (a Cao incident, nothing
+# imported), sees a hostile file name escaped, and copies a Tối mật
+# document out as a transfer package: refused without approval, not
+# approved with a wrong supervisor password, made with the right one.
+# Every check reads the screen (tmux capture-pane), the daemon's log or
+# state, or the medium's image.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/medialib.sh"
+CON_NAME=con3
+. "$(dirname "$0")/conlib.sh"
+
+SER=4C530001230517118283	# the SanDisk stick of the fixtures
+TEMP='Tam#Thoi2026x'
+DPW='Soan#Thao2026'
+LOOP_A=
+
+console3_cleanup() {
+	local m
+	con_cleanup
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	DPID=
+	for m in $(awk -v t="$T" 'index($5, t) == 1 {print $5}' \
+	    /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	[ -z "$LOOP_A" ] || losetup -d "$LOOP_A" 2>/dev/null
+	cleanup
+}
+trap 'console3_cleanup' EXIT
+
+# --- the stick: a clean file, EICAR, the test signatures, a hostile name
+mkdir -p "$T/files/docs"
+printf 'Công văn số 7/CV: nội dung mật.\n' >"$T/files/docs/congvan.txt"
+printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' \
+    'ANTIVIRUS-TEST-FILE!$H+H*' >"$T/files/eicar.com"
+cp "$DATA/av/test.hdb" "$T/files/test.hdb"
+# A name that would set the terminal's title if printed raw.
+printf 'x\n' >"$T/files/"$'\e]0;owned\a'"-tieude.txt"
+LOOP_A=$(new_image "$T/stick.img" 32 "$T/files")
+check "a loop device over the stick's ext4 image" test -b "$LOOP_A"
+{
+	block_child "$PCI/usb1/1-1/1-1.1" sdx "$(devnum "$LOOP_A")"
+	fixture "$PCI/usb1/1-1/1-1.1"
+	fixture "$PCI/usb1/1-1"
+	fixture "$PCI/usb1"
+	fixture "$PCI"
+} >"$T/media.umockdev"
+
+: >"$T/console.err"
+conf_for "$T"
+DPID=$(start_ws "$T")
+check "the daemon starts in a bed with the stick" wait_ws "$T"
+provision || { not_ok "provisioning"; exit 1; }
+as "$SUP" "$PW\n$TEMP\n" account add tranvanb --roles drafter >/dev/null 2>&1
+as tranvanb "$TEMP\n$DPW\n" passwd >/dev/null 2>&1
+check "the stick is registered for import and export" \
+    sctl usb register 1-1.1 --label "Thẻ nhớ văn thư" --owner "$SUP" \
+    --direction both
+printf 'Kế hoạch tối mật\n' >"$T/toimat.txt"
+DOCT=$(as tranvanb "$DPW\n" doc import "$T/toimat.txt" --class toi-mat \
+    --title "Kế hoạch")
+check "a Tối mật document to copy out" test ${#DOCT} -eq 32
+read -r _ ASIGN < <(sctl workstation self | grep signpub)
+read -r _ AXFER < <(sctl workstation self | grep xferpub)
+WS=phongb
+
+# The medium's files, read by the test from the image (the daemon has it
+# mounted only during a request).
+on_stick() {
+	mkdir -p "$T/look"
+	mount -o ro,noload "$LOOP_A" "$T/look" || return 1
+	"$@"
+	local rc=$?
+	umount "$T/look"
+	return $rc
+}
+# Moves the list's selection down to the row showing TEXT; the list's
+# first row is line FIRST of the screen.
+select_row() {
+	local n i
+	n=$(screen | grep -nF -- "$1" | head -1 | cut -d: -f1)
+	[ -n "$n" ] || return 1
+	for ((i = $2; i < n; i++)); do keys Down; done
+	sleep 0.2
+}
+stick_files() { on_stick find "$T/look" -type f | grep -vc lost+found; }
+docs_now() { as "$SUP" "$PW\n" doc list 2>/dev/null | wc -l; }
+# The pane's title did not become the hostile name's "owned".
+title_kept() { ! "${TM[@]}" display -p -t "$PANE" '#{pane_title}' | grep -q owned; }
+# The screen as one line (the note wraps at word boundaries).
+joined() { screen | tr '\n' ' ' | tr -s ' '; }
+joined_has() { joined | grep -qE -- "$1"; }
+# The alarm line is drawn white on red (SGR 41) when colours are on.
+alarm_red() {
+	"${TM[@]}" capture-pane -e -p -t "$PANE" |
+	    grep -F 'BÁO ĐỘNG' | grep -q $'\e\\[[0-9;]*41[;m]'
+}
+# The copy note's fields: file, log record, package hash.
+copy_note() {
+	joined | sed -nE 's/.*Đã sao ra tệp ([^ ]+) \(bản ghi nhật ký số ([0-9]+)\), SHA-256 ([0-9a-f]{64}).*/\1 \2 \3/p'
+}
+
+media() {
+	local w=$1 h=$2 n1 n2 n3 id file seq hash
+	SZ="${w}x${h}"
+	con_start "$w" "$h"
+	see "the login screen" "Đăng nhập bằng tài khoản"
+
+	# -- the supervisor: signatures from the stick, a workstation --
+	login "$SUP" "$PW"
+	see "the supervisor is home" "Trang chính"
+	keys F3
+	see "F3: the USB screen names the media keys" "a mẫu virus  w máy nhận"
+	check "$SZ: the stick is in the list" select_row " 1-1.1 " 3
+	n1=$(log_count 'av\.update')
+	n3=$(stick_files)
+	keys a
+	see "a: the stick's files, as many as the image holds" \
+	    "Thiết bị lưu trữ $SER: $n3 tệp"
+	select_row test.hdb 4
+	keys Enter
+	see "Enter: the update is confirmed first" "Nạp mẫu virus từ \"test.hdb\""
+	keys Enter
+	see "the update is made: the count of signatures" \
+	    "Đã cập nhật mẫu virus: 1 mẫu." 30
+	check "$SZ: ... av.update in the daemon's log" \
+	    test "$(log_count 'av\.update')" -eq $((n1 + 1))
+	keys w
+	see "w: this workstation's own keys" "Khóa ký: $ASIGN"
+	check "$SZ: ... both of them, whole" shows "Khóa truyền: $AXFER"
+	keys a
+	see "a: the form for a receiving workstation" "Thêm máy nhận"
+	if [ "$w" = 80 ]; then
+		# Its own keys stand in for the receiving workstation's.
+		text "$WS"; keys Tab; text "$ASIGN"; keys Tab; text "$AXFER"
+		see "the end of a long key shows while it is typed" \
+		    "${AXFER:40}"
+		keys Enter
+		see "the workstation is added" "Đã thêm máy $WS."
+	else
+		text "${WS}x"; keys Tab; text "$ASIGN"; keys Tab
+		text "$AXFER"; keys Enter
+		see "attack: the same key under another name is refused" \
+		    "Không thêm được: Đã tồn tại."
+	fi
+	check "$SZ: ... the daemon lists it, once" bash -c \
+	    "test \"\$(printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' workstation list | grep -c ' $ASIGN ')\" -eq 1"
+	check "$SZ: ... and so does the screen" shows "$WS"
+	keys Escape
+	see "Esc: back to the USB screen" "g đăng ký"
+	keys F10
+	see "logout" "Đăng nhập bằng tài khoản"
+
+	# -- a drafter: refused the signatures --
+	login tranvanb "$DPW"
+	see "the drafter is home" "Trang chính"
+	keys F3
+	see "F3: USB" "a mẫu virus"
+	select_row " 1-1.1 " 3
+	n1=$(log_count 'av\.update')
+	keys a
+	see "a: the stick's files" "Thiết bị lưu trữ $SER"
+	select_row test.hdb 4
+	keys Enter Enter
+	see "attack: a drafter's signature update is refused, with the reason" \
+	    "Không cập nhật được mẫu virus: Không được phép"
+	check "$SZ: ... no av.update in the log" \
+	    test "$(log_count 'av\.update')" -eq "$n1"
+
+	# -- a hostile name, shown escaped --
+	n3=$(stick_files)
+	keys m
+	see "m: the stick's files for import" "Thiết bị lưu trữ $SER: $n3 tệp"
+	see "attack: a name with OSC 0 is shown escaped" \
+	    '\x1b]0;owned\x07-tieude.txt'
+	check "$SZ: ... the pane's title is unchanged" title_kept
+
+	# -- import of a clean file --
+	n1=$(docs_now)
+	n2=$(log_count 'media\.import')
+	select_row docs/congvan.txt 4
+	keys Enter
+	see "Enter: the import form names the file and the medium" \
+	    "Nhập \"docs/congvan.txt\" từ thiết bị lưu trữ $SER"
+	check "$SZ: ... a package's classification is explained" \
+	    shows "theo gói chuyển giao"
+	check "$SZ: ... the title is the file's name" shows "congvan.txt"
+	keys Tab
+	for ((i = 0; i < 11; i++)); do keys BSpace; done
+	text "Công văn $SZ"; keys Enter
+	see "the import is made: id, size, type, hash" \
+	    "Đã nhập văn bản" 60
+	id=$(joined | sed -nE 's/.*Đã nhập văn bản ([0-9a-f]{32}) .*/\1/p')
+	check "$SZ: ... the note gives the id, size, type and hash" joined_has \
+	    "\\($(stat -c %s "$T/files/docs/congvan.txt") byte, tệp thường\\), SHA-256 $(sha256sum "$T/files/docs/congvan.txt" | cut -c1-64)"
+	check "$SZ: ... one document more" test "$(docs_now)" -eq $((n1 + 1))
+	check "$SZ: ... media.import logged with the serial and the path" \
+	    bash -c "'$BIN/matverify' --records --key $K0 '$T/state/log' | grep -E '[[:space:]]media\.import[[:space:]]' | grep '$id' | grep 'serial=$SER' | grep -q 'path=docs/congvan.txt'"
+	keys F2
+	see "F2: the document is in the list" "Công văn $SZ"
+
+	# -- EICAR, from the documents screen --
+	n1=$(docs_now)
+	n2=$(sctl incident list 2>/dev/null | grep -c 'malware')
+	n3=$(stick_files)
+	keys m
+	see "m: the medium is chosen first" "Chọn thiết bị lưu trữ"
+	keys Enter
+	see "Enter: the stick's files" "Thiết bị lưu trữ $SER: $n3 tệp"
+	select_row eicar.com 4
+	keys Enter Enter Enter
+	see "attack: the EICAR file raises the alarm" \
+	    "BÁO ĐỘNG: CÓ MÃ ĐỘC TRÊN THIẾT BỊ LƯU TRỮ" 60
+	check "$SZ: ... naming the signature and the incident" joined_has \
+	    'Matkiosk\.Test\.EICAR.*incident [0-9]'
+	check "$SZ: ... in the alarm colour" alarm_red
+	check "$SZ: ... a Cao incident in the daemon" \
+	    test "$(sctl incident list 2>/dev/null | grep -c 'malware')" -eq $((n2 + 1))
+	check "$SZ: ... no document added" test "$(docs_now)" -eq "$n1"
+	keys Enter
+	see "Enter: back, the refusal in the note" \
+	    "Không nhập được: Phát hiện mã độc"
+
+	# -- copy-out of a Tối mật document --
+	keys c c
+	see "documents: the Tối mật one" "Đang hiển thị: Tối mật   (1)"
+	n1=$(log_count 'copy\.begin')
+	n2=$(log_count 'copy\.done')
+	keys o
+	see "o: the copy-out form" "Sao \"Kế hoạch\" (Tối mật) ra thiết bị"
+	check "$SZ: ... a transfer package by default" \
+	    shows "< gói chuyển giao (đã mã hóa) >"
+	check "$SZ: ... for the registered workstation" shows "< $WS >"
+	keys Enter Enter Enter
+	see "Tối mật: the approval form" "Bản sao này cần lãnh đạo duyệt" 30
+	keys Escape
+	see "attack: without approval the copy is refused" \
+	    "Không sao ra được: Việc này cần thủ trưởng phê duyệt."
+	check "$SZ: ... no copy.begin" test "$(log_count 'copy\.begin')" -eq "$n1"
+	n3=$(stick_files)
+	keys o
+	see "o: the form again" "Sao \"Kế hoạch\""
+	keys Enter Enter Enter
+	see "the approval form" "Bản sao này cần lãnh đạo duyệt" 30
+	text "$SUP"; keys Tab; text "Sai!mat9khau"; keys Enter
+	see "attack: a wrong supervisor password approves nothing" \
+	    "Không được phê duyệt"
+	sleep 0.5
+	check "$SZ: ... no copy.done in the log" \
+	    test "$(log_count 'copy\.done')" -eq "$n2"
+	check "$SZ: ... no new file on the medium" \
+	    test "$(stick_files)" -eq "$n3"
+	keys o
+	see "o: the form again" "Sao \"Kế hoạch\""
+	keys Enter Enter Enter
+	see "the approval form" "Bản sao này cần lãnh đạo duyệt" 30
+	text "$SUP"; keys Tab; text "$PW"; keys Enter
+	see "with the supervisor's password typed here: copied out" \
+	    "Đã sao ra tệp" 60
+	read -r file seq hash < <(copy_note)
+	check "$SZ: ... copy.done in the log, naming the file" \
+	    bash -c "'$BIN/matverify' --records --key $K0 '$T/state/log' | grep -E '[[:space:]]copy\.done[[:space:]]' | grep -q 'file=$file'"
+	check "$SZ: ... the log record shown is the copy.begin, approved" \
+	    bash -c "'$BIN/matverify' --records --key $K0 '$T/state/log' | grep -E '^ *$seq[[:space:]].*copy\.begin' | grep 'approver=$SUP' | grep -q 'pkg_sha256=$hash'"
+	check "$SZ: ... the package is on the medium, with the hash shown" \
+	    on_stick bash -c "test -n '$file' && test \"\$(sha256sum '$T/look/$file' | cut -c1-64)\" = '$hash'"
+	check "$SZ: ... and it does not hold the plaintext" \
+	    on_stick bash -c "! grep -q 'Kế hoạch' '$T/look/$file'"
+	keys F10
+	see "logout" "Đăng nhập bằng tài khoản"
+	keys Escape
+	see "Esc leaves the console" EXITED
+}
+
+media 80 24
+[ -n "${ONE:-}" ] || media 200 60
+
+check "no sanitizer report from the console" \
+    bash -c "! grep -q 'Sanitizer' '$T/console.err'"
+check "the daemon's log verifies" verify_log
