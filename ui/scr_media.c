@@ -638,14 +638,14 @@ draw_ws(struct ui *u, const struct uirec *self, const struct uilist *l,
 
 	ui_frame(u, _("Receiving workstations"), media_hints(_("a add  "
 	    "Enter keys  r refresh  Esc back")));
-	ui_putf(1, 1, COLS - 2, A_BOLD, "%s", _("This workstation's keys, "
-	    "for the register of a workstation sending to it:"));
+	ui_putf(1, 1, COLS - 2, A_BOLD, "%s", _("This workstation's keys "
+	    "(for the register of a sending workstation):"));
 	ui_putf(2, 2, COLS - 2, A_NORMAL, "%s %s", _("Signing key:"),
 	    uirec_get(self, F_SIGNPUB));
 	ui_putf(3, 2, COLS - 2, A_NORMAL, "%s %s", _("Transfer key:"),
 	    uirec_get(self, F_XFERPUB));
-	ui_putf(5, 1, COLS - 2, A_BOLD, _("Workstations this one copies out "
-	    "to (%zu):"), l->n);
+	ui_putf(5, 1, COLS - 2, A_BOLD, _("Receiving workstations registered "
+	    "here (%zu):"), l->n);
 	ui_cells(6, 1, A_UNDERLINE, ws_w, head, 3);
 	for (i = 0; i < (size_t)rows && top + i < l->n; i++) {
 		const struct uirec *e = &l->v[top + i];

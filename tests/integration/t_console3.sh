@@ -184,8 +184,18 @@ media() {
 	see "attack: a name with OSC 0 is shown escaped" \
 	    '\x1b]0;owned\x07-tieude.txt'
 	check "$SZ: ... the pane's title is unchanged" title_kept
+	n1=$(log_count 'media\.import\.begin')
+	select_row owned 4
+	keys Enter
+	see "attack: such a name cannot be imported, and says why" \
+	    "tên tệp chứa ký tự điều khiển"
+	check "$SZ: ... nothing asked of the daemon (no media.import.begin)" \
+	    test "$(log_count 'media\.import\.begin')" -eq "$n1"
+	check "$SZ: ... the title is still unchanged" title_kept
 
 	# -- import of a clean file --
+	keys m
+	see "m: the files again" "Thiết bị lưu trữ $SER: $n3 tệp"
 	n1=$(docs_now)
 	n2=$(log_count 'media\.import')
 	select_row docs/congvan.txt 4
