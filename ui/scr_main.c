@@ -336,7 +336,8 @@ scr_docs(struct ui *u)
 		if (sel >= n)
 			sel = n > 0 ? n - 1 : 0;
 		rows = ui_frame(u, _("Documents"), hints(_("Enter view  i import"
-		    "  m USB  o copy out  d delete  p print  c filter  r refresh"))) - 2;
+		    "  m USB  o copy out  d delete  p print  c filter  "
+		    "r refresh"))) - 2;
 		ui_putf(1, 1, COLS - 2, A_BOLD, "%s: %s   (%zu)", _("Showing"),
 		    filter < 0 ? _("all classifications") :
 		    ui_class_name(classes[filter]), n);
@@ -384,7 +385,8 @@ scr_docs(struct ui *u)
 			s = ui_media_import(u, NULL);
 			reload = 1;
 		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'o')
-			s = ui_copy_out(u, v[sel]); else if (n > 0 && ((k.type == UK_CHAR && (k.ch == '\r' ||
+			s = ui_copy_out(u, v[sel]);
+		else if (n > 0 && ((k.type == UK_CHAR && (k.ch == '\r' ||
 		    k.ch == '\n')) || (k.type == UK_FUNC && k.ch == KEY_ENTER)))
 			s = view_doc(u, v[sel]);
 		if (u->lost)
