@@ -44,6 +44,7 @@ printf 'Công văn số 7/CV: nội dung mật.\n' >"$T/files/docs/congvan.txt"
 printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' \
     'ANTIVIRUS-TEST-FILE!$H+H*' >"$T/files/eicar.com"
 cp "$DATA/av/test.hdb" "$T/files/test.hdb"
+printf 'not a signature\n' >"$T/files/broken.hdb"
 # A name that would set the terminal's title if printed raw.
 printf 'x\n' >"$T/files/"$'\e]0;owned\a'"-tieude.txt"
 LOOP_A=$(new_image "$T/stick.img" 32 "$T/files")
@@ -122,6 +123,15 @@ media() {
 	keys F3
 	see "F3: the USB screen names the media keys" "a mẫu virus  w máy nhận"
 	check "$SZ: the stick is in the list" select_row " 1-1.1 " 3
+	n1=$(log_count 'av\.update\.failed')
+	keys a
+	see "a: the stick's files" "Thiết bị lưu trữ $SER:"
+	select_row broken.hdb 4
+	keys Enter Enter
+	see "attack: a file that is no signature database is refused (AVDB)" \
+	    "Không cập nhật được mẫu virus: Cơ sở dữ liệu mẫu virus" 30
+	check "$SZ: ... av.update.failed in the log" \
+	    test "$(log_count 'av\.update\.failed')" -eq $((n1 + 1))
 	n1=$(log_count 'av\.update')
 	n3=$(stick_files)
 	keys a
@@ -243,7 +253,7 @@ media() {
 
 	# -- copy-out of a Tối mật document --
 	keys c c
-	see "documents: the Tối mật one" "Đang hiển thị: Tối mật   (1)"
+	see "documents: the Tối mật ones" "Đang hiển thị: Tối mật"
 	n1=$(log_count 'copy\.begin')
 	n2=$(log_count 'copy\.done')
 	keys o
@@ -286,6 +296,36 @@ media() {
 	    on_stick bash -c "test -n '$file' && test \"\$(sha256sum '$T/look/$file' | cut -c1-64)\" = '$hash'"
 	check "$SZ: ... and it does not hold the plaintext" \
 	    on_stick bash -c "! grep -q 'Kế hoạch' '$T/look/$file'"
+
+	# -- the package imported back (this workstation registered its own
+	# keys as the receiver), then a copy of it altered by one byte --
+	n1=$(docs_now)
+	n3=$(stick_files)
+	keys F3
+	see "F3: USB" "a mẫu virus"
+	select_row " 1-1.1 " 3
+	keys m
+	see "m: the stick's files, the package among them" "$file"
+	select_row "$file" 4
+	keys Enter
+	see "a package: its classification comes from it" \
+	    "< theo gói chuyển giao >"
+	keys Enter Enter
+	see "the package is imported" "byte, gói chuyển giao)," 60
+	check "$SZ: ... the note gives the package's hash" \
+	    joined_has "Đã nhập văn bản [0-9a-f]{32} \\([0-9]+ byte, gói chuyển giao\\), SHA-256 $hash"
+	check "$SZ: ... a Tối mật document more, as the package said" \
+	    test "$(docs_now)" -eq $((n1 + 1)) -a \
+	    "$(as "$SUP" "$PW\n" doc list 2>/dev/null | grep -c 'Tối mật')" -ge 2
+	mount "$LOOP_A" "$T/look" && cp "$T/look/$file" "$T/look/sua-$SZ.mkx" &&
+	    flip_byte "$T/look/sua-$SZ.mkx" 300 && umount "$T/look"
+	keys m
+	see "m: the altered package is listed" "sua-$SZ.mkx"
+	select_row "sua-$SZ.mkx" 4
+	keys Enter Enter Enter
+	see "attack: an altered package is refused (SIGNATURE)" \
+	    "Không nhập được: Gói chuyển giao đã bị sửa đổi" 60
+	check "$SZ: ... no document added" test "$(docs_now)" -eq $((n1 + 1))
 	keys F10
 	see "logout" "Đăng nhập bằng tài khoản"
 	keys Escape
