@@ -95,6 +95,9 @@ select_row() {
 	sleep 0.2
 }
 stick_files() { on_stick find "$T/look" -type f | grep -vc lost+found; }
+# The daemon's own network namespace (start_ws: unshare -n).
+in_daemon_ns() { nsenter -t "$(daemon_pid)" -n "$@"; }
+stick_unmounted() { ! awk '{print $3}' /proc/self/mountinfo | grep -qx "$(devnum "$LOOP_A")"; }
 docs_now() { as "$SUP" "$PW\n" doc list 2>/dev/null | wc -l; }
 # The pane's title did not become the hostile name's "owned".
 title_kept() { ! "${TM[@]}" display -p -t "$PANE" '#{pane_title}' | grep -q owned; }
@@ -326,6 +329,22 @@ media() {
 	see "attack: an altered package is refused (SIGNATURE)" \
 	    "Không nhập được: Gói chuyển giao đã bị sửa đổi" 60
 	check "$SZ: ... no document added" test "$(docs_now)" -eq $((n1 + 1))
+
+	# -- a lockdown while the medium's files are listed --
+	n2=$(log_count 'media\.import\.begin')
+	keys m
+	see "m: the files" "Thiết bị lưu trữ $SER:"
+	in_daemon_ns ip link add mkm0 type veth peer name mkm1
+	in_daemon_ns ip link set mkm0 up
+	see "a link comes up: the lockdown screen replaces the list" \
+	    "KHÓA KHẨN CẤP"
+	check "$SZ: ... the medium is not mounted" stick_unmounted
+	check "$SZ: ... and nothing was imported (no media.import.begin)" \
+	    test "$(log_count 'media\.import\.begin')" -eq "$n2"
+	in_daemon_ns ip link del mkm0
+	text "$SUP"; keys Tab; text "$PW"; keys Enter
+	see "once the link is gone, the supervisor clears the lockdown" \
+	    "Đã gỡ khóa khẩn cấp."
 	keys F10
 	see "logout" "Đăng nhập bằng tài khoản"
 	keys Escape
