@@ -3,12 +3,15 @@
 # daemon at 80x24 and 200x60. The daemon runs in a umockdev bed whose
 # SanDisk stick carries a block child with the MAJ:MIN of a loop device
 # over an ext4 image (medialib.sh, as t_media.sh): the supervisor updates
-# the virus signatures from the stick and registers a receiving
-# workstation; a drafter is refused the update, imports a clean file,
+# the virus signatures from the stick (a broken file refused), registers
+# a receiving workstation and is refused a plaintext Tuyệt mật copy; a
+# drafter is refused the update and an unregistered device, sees a
+# hostile file name escaped (and cannot import it), imports a clean file,
 # is stopped by the EICAR file with the alarm (a Cao incident, nothing
-# imported), sees a hostile file name escaped, and copies a Tối mật
-# document out as a transfer package: refused without approval, not
-# approved with a wrong supervisor password, made with the right one.
+# imported), copies a Tối mật document out as a transfer package (refused
+# without approval, not approved with a wrong supervisor password, made
+# with the right one), imports that package back, is refused an altered
+# copy of it, and is interrupted by a lockdown.
 # Every check reads the screen (tmux capture-pane), the daemon's log or
 # state, or the medium's image.
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +74,9 @@ printf 'Kế hoạch tối mật\n' >"$T/toimat.txt"
 DOCT=$(as tranvanb "$DPW\n" doc import "$T/toimat.txt" --class toi-mat \
     --title "Kế hoạch")
 check "a Tối mật document to copy out" test ${#DOCT} -eq 32
+DOCY=$(as "$SUP" "$PW\n" doc import "$T/toimat.txt" --class tuyet-mat \
+    --title "Dự thảo")
+check "a Tuyệt mật document" test ${#DOCY} -eq 32
 read -r _ ASIGN < <(sctl workstation self | grep signpub)
 read -r _ AXFER < <(sctl workstation self | grep xferpub)
 WS=phongb
@@ -171,6 +177,19 @@ media() {
 	check "$SZ: ... and so does the screen" shows "$WS"
 	keys Escape
 	see "Esc: back to the USB screen" "g đăng ký"
+
+	# -- a plaintext copy of a Tuyệt mật document: never --
+	n1=$(log_count 'copy\.begin')
+	keys F2 c c c
+	see "documents: the Tuyệt mật one" "Đang hiển thị: Tuyệt mật   (1)"
+	keys o
+	see "o: the copy-out form" "Sao \"Dự thảo\" (Tuyệt mật)"
+	keys Down Right
+	see "a plaintext copy chosen" "< không mã hóa >"
+	keys Enter Enter
+	see "attack: refused by the classification's rule (POLICY)" \
+	    "Không sao ra được: Quy định đối với độ mật này không cho phép." 30
+	check "$SZ: ... no copy.begin" test "$(log_count 'copy\.begin')" -eq "$n1"
 	keys F10
 	see "logout" "Đăng nhập bằng tài khoản"
 
@@ -179,6 +198,9 @@ media() {
 	see "the drafter is home" "Trang chính"
 	keys F3
 	see "F3: USB" "a mẫu virus"
+	keys m
+	see "attack: the root hub (first row) is no registered medium (MEDIUM)" \
+	    "Không đọc được thiết bị lưu trữ: Thiết bị lưu trữ không được đăng ký"
 	select_row " 1-1.1 " 3
 	n1=$(log_count 'av\.update')
 	keys a
