@@ -244,25 +244,6 @@ pick_file(struct ui *u, const char *title, const char *serial, char *path,
 	return r;
 }
 
-/* The path to ask for, from its listed form: a clean name comes back by
- * undoing "\\" alone. Any other escape stands for a control character
- * or invalid UTF-8, which no request may name: -1. */
-static int
-unescape_path(const char *esc, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (; *esc != '\0'; esc++) {
-		if (*esc == '\\' && *++esc != '\\')
-			return -1;
-		if (o + 1 >= outlen)
-			return -1;
-		out[o++] = *esc;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /* Chooses a file on the medium serial and unescapes it into path.
  * FORM_OK, or as pick_file (a name that cannot be asked for is
  * FORM_CANCEL with a note). */
@@ -275,7 +256,7 @@ choose_file(struct ui *u, const char *title, const char *serial, char *path,
 
 	if ((r = pick_file(u, title, serial, esc, sizeof(esc))) != FORM_OK)
 		return r;
-	if (unescape_path(esc, path, pathlen) != 0) {
+	if (uitext_unescape_name(esc, path, pathlen) != 0) {
 		ui_note(u, 1, _("\"%s\": the name holds control characters or "
 		    "is not valid text, so the file cannot be taken."), esc);
 		return FORM_CANCEL;
