@@ -293,13 +293,13 @@ import_form(struct ui *u, const char *serial, const char *path,
 {
 	char intro[1400], shown_path[4400];
 	const char *shown[4], *base = strrchr(path, '/');
-	size_t n = strlen(path);
-	int i;
-
 	struct uifield f[] = {
 		{ _("Classification"), NULL, 0, 0, imp_classes, shown, 4, 0 },
 		{ _("Title"), title, titlelen, 0, NULL, NULL, 0, 0 },
 	};
+	size_t n = strlen(path);
+	int i;
+
 	for (i = 0; i < 3; i++)
 		shown[i] = ui_class_name(imp_classes[i]);
 	shown[3] = _("from the transfer package");
