@@ -5,13 +5,14 @@
 # over an ext4 image (medialib.sh, as t_media.sh): the supervisor updates
 # the virus signatures from the stick (a broken file refused), registers
 # a receiving workstation and is refused a plaintext Tuyệt mật copy; a
-# drafter is refused the update and an unregistered device, sees a
-# hostile file name escaped (and cannot import it), imports a clean file,
-# is stopped by the EICAR file with the alarm (a Cao incident, nothing
-# imported), copies a Tối mật document out as a transfer package (refused
-# without approval, not approved with a wrong supervisor password, made
-# with the right one), imports that package back, is refused an altered
-# copy of it, and is interrupted by a lockdown.
+# drafter is refused the update, a workstation and an unregistered
+# device, sees a hostile file name escaped (and cannot import it),
+# imports a clean file, is stopped by the EICAR file with the alarm (a
+# Cao incident, nothing imported), copies a Tối mật document out as a
+# transfer package (refused without approval, not approved with a wrong
+# supervisor password, made with the right one), imports that package
+# back, is refused an altered copy of it, and is interrupted by a
+# lockdown.
 # Every check reads the screen (tmux capture-pane), the daemon's log or
 # state, or the medium's image.
 . "$(dirname "$0")/lib.sh"
@@ -211,6 +212,18 @@ media() {
 	    "Không cập nhật được mẫu virus: Không được phép"
 	check "$SZ: ... no av.update in the log" \
 	    test "$(log_count 'av\.update')" -eq "$n1"
+	keys w
+	see "w: the drafter sees the registered workstations" "$WS"
+	n1=$(log_count 'workstation\.add')
+	keys a
+	text "phongd"; keys Tab; text "$ASIGN"; keys Tab; text "$AXFER"
+	keys Enter
+	see "attack: a drafter cannot register a workstation" \
+	    "Không thêm được: Không được phép"
+	check "$SZ: ... no workstation.add in the log" \
+	    test "$(log_count 'workstation\.add')" -eq "$n1"
+	keys Escape
+	see "Esc: back to USB" "a mẫu virus"
 
 	# -- a hostile name, shown escaped --
 	n3=$(stick_files)
