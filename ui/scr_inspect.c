@@ -409,41 +409,6 @@ scr_register(struct ui *u)
 
 /* ---- printing a document (issue 7) ---- */
 
-/* A supervisor's approval of this print (APPROVE with the copies and 30
- * minutes' validity, as matctl print --approver asks it). FORM_OK once
- * the daemon granted it. */
-static int
-print_approval(struct ui *u, const char *id, uint64_t copies)
-{
-	char who[33] = "", pw[129] = "";
-	struct uifield f[] = {
-		{ _("Approving supervisor"), who, sizeof(who), 0, NULL, NULL,
-		    0, 0 },
-		{ _("Supervisor's password"), pw, sizeof(pw), 1, NULL, NULL,
-		    0, 0 },
-	};
-	int r;
-
-	r = ui_form(u, _("Supervisor's approval"), _("This print needs a "
-	    "supervisor's approval: the supervisor types their password "
-	    "here."), f, 2);
-	if (r == FORM_OK) {
-		ud_start(u, MSG_APPROVE);
-		ud_add(u, F_APPROVER, who);
-		ud_add(u, F_PASSWORD, pw);
-		ud_add(u, F_ACTION, "print");
-		ud_add(u, F_OBJECT, id);
-		ud_add_u64(u, F_COUNT, copies);
-		ud_add_u64(u, F_UNTIL, (uint64_t)time(NULL) + 30 * 60);
-		if (ud_call(u, NULL) != 0) {
-			ui_note_err(u, _("Not approved"));
-			r = FORM_CANCEL;
-		}
-	}
-	mk_wipe(pw, sizeof(pw));
-	return r;
-}
-
 static int
 print_send(struct ui *u, const char *id, const char *queue, uint64_t copies,
     struct uirec *ok)
@@ -482,7 +447,12 @@ ui_print_doc(struct ui *u, const struct uirec *d)
 	}
 	r = print_send(u, id, queue, n, &ok);
 	if (r == MK_ERR_APPROVAL) {
-		if ((r = print_approval(u, id, n)) != FORM_OK)
+		/* With the copies and 30 minutes' validity, as matctl
+		 * print --approver asks it. */
+		if ((r = ui_approve(u, "print", id, n,
+		    (uint64_t)time(NULL) + 30 * 60, _("This print needs a "
+		    "supervisor's approval: the supervisor types their "
+		    "password here."))) != FORM_OK)
 			return u->lost ? SCR_RECONNECT : ui_form_exit(u, r);
 		r = print_send(u, id, queue, n, &ok);
 	}

@@ -280,37 +280,6 @@ import_doc(struct ui *u)
 	return u->lost ? SCR_RECONNECT : SCR_SAME;
 }
 
-/* Asks a supervisor's approval for action on object (APPROVE). */
-static int
-approval(struct ui *u, const char *action, const char *object)
-{
-	char who[33] = "", pw[129] = "", intro[512];
-	struct uifield f[] = {
-		{ _("Approving supervisor"), who, sizeof(who), 0, NULL, NULL,
-		    0, 0 },
-		{ _("Supervisor's password"), pw, sizeof(pw), 1, NULL, NULL,
-		    0, 0 },
-	};
-	int r;
-
-	snprintf(intro, sizeof(intro), _("A supervisor approves %s on %s "
-	    "with their password."), action, object);
-	r = ui_form(u, _("Supervisor's approval"), intro, f, 2);
-	if (r == FORM_OK) {
-		ud_start(u, MSG_APPROVE);
-		ud_add(u, F_APPROVER, who);
-		ud_add(u, F_PASSWORD, pw);
-		ud_add(u, F_ACTION, action);
-		ud_add(u, F_OBJECT, object);
-		if (ud_call(u, NULL) != 0) {
-			ui_note_err(u, _("Not approved"));
-			r = FORM_CANCEL;
-		}
-	}
-	mk_wipe(pw, sizeof(pw));
-	return r;
-}
-
 static enum scr
 delete_doc(struct ui *u, const struct uirec *d)
 {
@@ -325,8 +294,8 @@ delete_doc(struct ui *u, const struct uirec *d)
 	ud_add(u, F_ID, uirec_get(d, F_ID));
 	r = ud_call(u, NULL);
 	if (r == MK_ERR_APPROVAL) {
-		if ((r = approval(u, "doc.delete", uirec_get(d, F_ID))) !=
-		    FORM_OK)
+		if ((r = ui_approve(u, "doc.delete", uirec_get(d, F_ID), 0,
+		    0, NULL)) != FORM_OK)
 			return ui_form_exit(u, r);
 		ud_start(u, MSG_DOC_DELETE);
 		ud_add(u, F_ID, uirec_get(d, F_ID));
@@ -369,7 +338,8 @@ scr_docs(struct ui *u)
 		if (sel >= n)
 			sel = n > 0 ? n - 1 : 0;
 		rows = ui_frame(u, _("Documents"), hints(_("Enter view  i import"
-		    "  d delete  p print  c class filter  r refresh"))) - 2;
+		    "  m USB  o copy out  d delete  p print  c filter  "
+		    "r refresh"))) - 2;
 		ui_putf(1, 1, COLS - 2, A_BOLD, "%s: %s   (%zu)", _("Showing"),
 		    filter < 0 ? _("all classifications") :
 		    ui_class_name(classes[filter]), n);
@@ -412,7 +382,13 @@ scr_docs(struct ui *u)
 		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'p') {
 			s = ui_print_doc(u, v[sel]);
 			reload = 1;
-		} else if (n > 0 && ((k.type == UK_CHAR && (k.ch == '\r' ||
+		} else if (k.type == UK_CHAR && k.ch == 'm') {
+			/* Media (issue 8, scr_media.c). */
+			s = ui_media_import(u, NULL);
+			reload = 1;
+		} else if (n > 0 && k.type == UK_CHAR && k.ch == 'o')
+			s = ui_copy_out(u, v[sel]);
+		else if (n > 0 && ((k.type == UK_CHAR && (k.ch == '\r' ||
 		    k.ch == '\n')) || (k.type == UK_FUNC && k.ch == KEY_ENTER)))
 			s = view_doc(u, v[sel]);
 		if (u->lost)
@@ -453,8 +429,8 @@ register_usb(struct ui *u, const struct uirec *d)
 	if (r != FORM_OK)
 		return ui_form_exit(u, r);
 	/* An IT officer registers with a supervisor's approval. */
-	if (!ui_has_role(u, "supervisor") && (r = approval(u, "usb.register",
-	    uirec_get(d, F_PORT))) != FORM_OK)
+	if (!ui_has_role(u, "supervisor") && (r = ui_approve(u,
+	    "usb.register", uirec_get(d, F_PORT), 0, 0, NULL)) != FORM_OK)
 		return ui_form_exit(u, r);
 	ud_start(u, MSG_USB_REGISTER);
 	ud_add(u, F_PORT, uirec_get(d, F_PORT));
@@ -486,8 +462,8 @@ unregister_usb(struct ui *u, const struct uirec *d)
 	    "broken and not plugged in. It is blocked from then on."), f, 1);
 	if (r != FORM_OK)
 		return ui_form_exit(u, r);
-	if (!ui_has_role(u, "supervisor") && (r = approval(u, "usb.register",
-	    serial)) != FORM_OK)
+	if (!ui_has_role(u, "supervisor") && (r = ui_approve(u,
+	    "usb.register", serial, 0, 0, NULL)) != FORM_OK)
 		return ui_form_exit(u, r);
 	ud_start(u, MSG_USB_UNREGISTER);
 	ud_add(u, F_SERIAL, serial);
@@ -519,7 +495,8 @@ scr_usb(struct ui *u)
 				sel = 0;
 		}
 		rows = ui_frame(u, _("USB devices"), hints(_("g register  "
-		    "x unregister  r refresh"))) - 1;
+		    "x unregister  m import  a virus signatures  "
+		    "w workstations  r refresh"))) - 1;
 		{
 			const char *c[] = { _("Port"), _("ID"), _("Decision"),
 			    _("Reason"), _("Name / serial") };
@@ -552,7 +529,13 @@ scr_usb(struct ui *u)
 		} else if (k.type == UK_CHAR && k.ch == 'x') {
 			s = unregister_usb(u, l.n > 0 ? &l.v[sel] : NULL);
 			reload = 1;
-		}
+		} else if (l.n > 0 && k.type == UK_CHAR && k.ch == 'm')
+			/* Media (issue 8, scr_media.c). */
+			s = ui_media_import(u, uirec_get(&l.v[sel], F_SERIAL));
+		else if (l.n > 0 && k.type == UK_CHAR && k.ch == 'a')
+			s = ui_av_update(u, uirec_get(&l.v[sel], F_SERIAL));
+		else if (k.type == UK_CHAR && k.ch == 'w')
+			s = scr_workstations(u);
 		if (u->lost)
 			s = SCR_RECONNECT;
 	}

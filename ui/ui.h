@@ -195,5 +195,19 @@ enum scr ui_print_doc(struct ui *u, const struct uirec *d);
  * in ui_view. */
 enum scr ui_view_text(struct ui *u, const char *title, const char *text,
     size_t len);
+/* A supervisor's approval typed at this console (uiapprove.c): APPROVE
+ * {action, object, COUNT, UNTIL}, count and until left out when 0; intro
+ * NULL names the action and object. FORM_OK once the daemon granted it;
+ * a refusal is the note and FORM_CANCEL; else the form's answer. */
+int ui_approve(struct ui *u, const char *action, const char *object,
+    uint64_t count, uint64_t until, const char *intro);
+/* Registered media (issue 8; scr_media.c): import a file from a medium,
+ * update the virus signatures from one (serial NULL: the person chooses
+ * the medium first), copy a document (a DOC_LIST record) out, and the
+ * receiving workstations (reached from the USB screen). */
+enum scr ui_media_import(struct ui *u, const char *serial);
+enum scr ui_av_update(struct ui *u, const char *serial);
+enum scr ui_copy_out(struct ui *u, const struct uirec *d);
+enum scr scr_workstations(struct ui *u);
 
 #endif /* MATKIOSK_UI_H */

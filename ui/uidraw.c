@@ -446,8 +446,19 @@ draw_form(struct ui *u, const char *title, const char *intro,
 			memset(stars, '*', (size_t)w);
 			stars[w] = '\0';
 			snprintf(shown, sizeof(shown), "%s", stars);
-		} else
-			snprintf(shown, sizeof(shown), "%s", f[i].buf);
+		} else {
+			/* The field being typed in shows its end (a 64-digit
+			 * key is wider than the field at 80 columns). */
+			const char *p = f[i].buf;
+
+			while (i == cur && *p != '\0' &&
+			    uitext_width(p) > (size_t)(COLS - lw - 7)) {
+				p++;
+				while (((unsigned char)*p & 0xc0) == 0x80)
+					p++;
+			}
+			snprintf(shown, sizeof(shown), "%s", p);
+		}
 		ui_put(y, lw + 4, shown, COLS - lw - 6, 1,
 		    i == cur ? A_UNDERLINE | A_BOLD : A_UNDERLINE);
 	}

@@ -172,3 +172,21 @@ uitext_time(uint64_t t, char *out, size_t outlen)
 	    strftime(out, outlen, "%Y-%m-%d %H:%M", &tm) == 0)
 		snprintf(out, outlen, "-");
 }
+
+int
+uitext_unescape_name(const char *esc, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; *esc != '\0'; esc++) {
+		if (*esc == '\\' && *++esc != '\\')
+			return -1;
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = *esc;
+	}
+	if (outlen == 0)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}

@@ -52,4 +52,10 @@ int uitext_parse_date(const char *s, uint64_t *t);
 /* Seconds since the epoch as "YYYY-MM-DD HH:MM" (UTC). */
 void uitext_time(uint64_t t, char *out, size_t outlen);
 
+/* A name the daemon escaped (a file on a medium, mktext_escape) back to
+ * the clean name a request must carry: only "\\" is undone. Any other
+ * escape stands for a control character or invalid UTF-8, which no
+ * request may name; such a name, or one longer than out, is -1. */
+int uitext_unescape_name(const char *esc, char *out, size_t outlen);
+
 #endif /* MATKIOSK_UITEXT_H */

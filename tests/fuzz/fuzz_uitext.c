@@ -5,7 +5,10 @@
  *
  * Oracles: nothing the console would print holds a C0 control, DEL or
  * invalid UTF-8 (mktext_is_clean); cutting never exceeds its width or
- * splits a character; wrapping always makes progress and each line fits.
+ * splits a character; wrapping always makes progress and each line fits;
+ * a clean name comes back from the daemon's escaping by
+ * uitext_unescape_name, and a clean text that unescapes escapes back to
+ * itself (a medium's file names).
  */
 #include <locale.h>
 #include <stddef.h>
@@ -61,6 +64,23 @@ check_text(const char *s)
 	CHECK(mktext_is_clean(out, strlen(out)));
 }
 
+static void
+check_name(const char *s)
+{
+	char esc[1100], back[1100];
+	size_t n = strlen(s);
+
+	if (n >= 256 || !mktext_is_clean(s, n))
+		return;
+	CHECK(mktext_escape(s, n, esc, sizeof(esc)) == 0);
+	CHECK(uitext_unescape_name(esc, back, sizeof(back)) == 0);
+	CHECK(strcmp(back, s) == 0);
+	if (uitext_unescape_name(s, back, sizeof(back)) == 0) {
+		CHECK(mktext_escape(back, strlen(back), esc, sizeof(esc)) == 0);
+		CHECK(strcmp(esc, s) == 0);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -77,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	check_text(s);
+	check_name(s);
 	free(s);
 	return 0;
 }

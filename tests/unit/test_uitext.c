@@ -15,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/proto.h"
+#include "common/text.h"
 #include "ui/uipage.h"
 #include "ui/uirec.h"
 #include "ui/uitext.h"
@@ -232,6 +233,34 @@ test_page(void **state)
 	assert_int_equal(p.top, 19);
 }
 
+/* A name on a medium as the daemon lists it, back to the name to ask for. */
+static void
+test_unescape_name(void **state)
+{
+	char out[64], esc[64];
+	/* thư mục\a.txt, written as UTF-8 bytes */
+	const char *clean = "th\xc6\xb0 m\xe1\xbb\xa5" "c\\a.txt";
+
+	(void)state;
+	assert_int_equal(uitext_unescape_name("docs/a.txt", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "docs/a.txt");
+	/* A clean name with a backslash survives the round trip. */
+	assert_int_equal(mktext_escape(clean, strlen(clean), esc,
+	    sizeof(esc)), 0);
+	assert_string_not_equal(esc, clean);
+	assert_int_equal(uitext_unescape_name(esc, out, sizeof(out)), 0);
+	assert_string_equal(out, clean);
+	/* Escapes of control characters name nothing that can be asked. */
+	assert_int_equal(uitext_unescape_name("\\x1b]0;owned\\x07.txt", out,
+	    sizeof(out)), -1);
+	assert_int_equal(uitext_unescape_name("a\\nb", out, sizeof(out)), -1);
+	assert_int_equal(uitext_unescape_name("end\\", out, sizeof(out)), -1);
+	/* Too long for out. */
+	assert_int_equal(uitext_unescape_name("abcdef", out, 6), -1);
+	assert_int_equal(uitext_unescape_name("abcde", out, 6), 0);
+}
+
 int
 main(void)
 {
@@ -243,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_until_and_dates),
 		cmocka_unit_test(test_rec),
 		cmocka_unit_test(test_page),
+		cmocka_unit_test(test_unescape_name),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
