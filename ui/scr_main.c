@@ -731,6 +731,84 @@ report_incident(struct ui *u)
 	return u->lost ? SCR_RECONNECT : SCR_SAME;
 }
 
+static const char *
+inc_state_name(const char *t)
+{
+	if (strcmp(t, "open") == 0)
+		return _("open");
+	if (strcmp(t, "handled") == 0)
+		return _("handled");
+	if (strcmp(t, "closed") == 0)
+		return _("closed");
+	return t;
+}
+
+/* The incident's whole report (INCIDENT_SHOW) in the viewer. */
+static enum scr
+show_incident(struct ui *u, const struct uirec *inc)
+{
+	struct uilist l = { 0 };
+	char **lines, title[128];
+	size_t i, n = 0;
+	enum scr s;
+
+	ud_start(u, MSG_INCIDENT_SHOW);
+	ud_add_u64(u, F_SEQ, uirec_num(inc, F_SEQ, 0));
+	if (ud_list(u, &l, NULL) != 0) {
+		uilist_clear(&l);
+		ui_note_err(u, _("The incident"));
+		return u->lost ? SCR_RECONNECT : SCR_SAME;
+	}
+	if ((lines = calloc(l.n + 1, sizeof(*lines))) == NULL) {
+		uilist_clear(&l);
+		return SCR_SAME;
+	}
+	for (i = 0; i < l.n; i++)
+		if (asprintf(&lines[n], "%s: %s", uirec_get(&l.v[i], F_KEY),
+		    uirec_get(&l.v[i], F_VALUE)) >= 0)
+			n++;
+	uilist_clear(&l);
+	snprintf(title, sizeof(title), _("Incident %s"),
+	    uirec_get(inc, F_SEQ));
+	s = ui_view(u, title, (const char *const *)lines, n);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return s;
+}
+
+/* Handles or closes an incident (Article 12), with a note of what was
+ * done: forward only, the daemon says who may. */
+static enum scr
+update_incident(struct ui *u, const struct uirec *inc, const char *state)
+{
+	char note[512] = "", intro[768];
+	struct uifield f[] = {
+		{ _("What was done"), note, sizeof(note), 0, NULL, NULL, 0, 0 },
+	};
+	int r;
+
+	snprintf(intro, sizeof(intro), strcmp(state, "closed") == 0 ?
+	    _("Close incident %s (%s): %s") : _("Mark incident %s (%s) as "
+	    "handled: %s"), uirec_get(inc, F_SEQ),
+	    ui_level_name(uirec_get(inc, F_LEVEL)), uirec_get(inc, F_MESSAGE));
+	r = ui_form(u, strcmp(state, "closed") == 0 ? _("Close an incident") :
+	    _("Handle an incident"), intro, f, 1);
+	if (r != FORM_OK)
+		return ui_form_exit(u, r);
+	ud_start(u, MSG_INCIDENT_UPDATE);
+	ud_add_u64(u, F_SEQ, uirec_num(inc, F_SEQ, 0));
+	ud_add(u, F_STATE, state);
+	if (note[0] != '\0')
+		ud_add(u, F_NOTE, note);
+	if (ud_call(u, NULL) != 0)
+		ui_note_err(u, _("Not changed"));
+	else
+		ui_note(u, 0, _("Incident %s is %s."), uirec_get(inc, F_SEQ),
+		    inc_state_name(state));
+	return u->lost ? SCR_RECONNECT : SCR_SAME;
+}
+
 enum scr
 scr_incidents(struct ui *u)
 {
@@ -753,7 +831,7 @@ scr_incidents(struct ui *u)
 				sel = 0;
 		}
 		rows = ui_frame(u, _("Incidents"), hints(_("n report  "
-		    "r refresh"))) - 1;
+		    "Enter details  h handled  c close  r refresh"))) - 1;
 		{
 			const char *c[] = { "#", _("Opened"), _("Level"),
 			    _("State"), _("Summary") };
@@ -764,7 +842,8 @@ scr_incidents(struct ui *u)
 			const struct uirec *r = &l.v[top + i];
 			const char *lv = uirec_get(r, F_LEVEL);
 			const char *c[] = { uirec_get(r, F_SEQ), when,
-			    ui_level_name(lv), uirec_get(r, F_STATE),
+			    ui_level_name(lv),
+			    inc_state_name(uirec_get(r, F_STATE)),
 			    uirec_get(r, F_MESSAGE) };
 
 			uitext_time(uirec_num(r, F_CREATED, 0), when,
@@ -783,6 +862,15 @@ scr_incidents(struct ui *u)
 			reload = 1;
 		else if (k.type == UK_CHAR && k.ch == 'n') {
 			s = report_incident(u);
+			reload = 1;
+		} else if (l.n > 0 && k.type == UK_CHAR && (k.ch == '\n' ||
+		    k.ch == '\r'))
+			s = show_incident(u, &l.v[sel]);
+		else if (l.n > 0 && k.type == UK_CHAR && k.ch == 'h') {
+			s = update_incident(u, &l.v[sel], "handled");
+			reload = 1;
+		} else if (l.n > 0 && k.type == UK_CHAR && k.ch == 'c') {
+			s = update_incident(u, &l.v[sel], "closed");
 			reload = 1;
 		}
 		if (u->lost)

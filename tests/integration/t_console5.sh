@@ -1,13 +1,18 @@
 #!/bin/bash
-# Backups from the console (Article 10), in tmux at 80x24 and 200x60,
+# The supervisor's screens for backups (Article 10), restore, the
+# whitelist and incidents (Article 12), in tmux at 80x24 and 200x60,
 # against the real daemon in a umockdev bed whose USB sticks carry loop
 # devices over ext4 images (medialib.sh, as t_media.sh): the supervisor
 # registers a stick for backups on the USB screen, makes a backup onto it
 # from the backup screen and runs the restore test; the backup is on the
 # image and the status is no longer overdue. Attacks: a stick registered
 # for import only is refused as a backup medium (nothing written to it),
-# and a drafter is refused (no new generation). Every check reads the
-# screen or the daemon's state.
+# and a drafter is refused (no new generation). Then the machine is lost:
+# a new installation restores from the stick through the provisioning
+# wizard (after a wrong password that restores nothing); a stick is taken
+# off the whitelist (x on the USB screen); an incident is shown, handled
+# and closed (and cannot go back). Every check reads the screen or the
+# daemon's state.
 . "$(dirname "$0")/lib.sh"
 CON_NAME=con5
 . "$(dirname "$0")/conlib.sh"
@@ -223,5 +228,33 @@ check "$SZ: ... the registry no longer has it" \
     bash -c "! grep -q '$SMALL' '$T/state/usb-registry'"
 check "$SZ: ... and the guard blocks it ($(decision 1-1.3))" \
     bash -c "sleep 0.5; test \"\$('$BIN/matctl' -c '$T/conf' usb list | awk '\$1 == \"1-1.3\" {print \$3}')\" = block"
+# -- an incident reported, handled and closed at the console (F6) --
+ID=$(as tranvanb "$DPW\n" incident report --level thap --summary "Mất ổ USB nhập" 2>/dev/null |
+    grep -o '[0-9]\+' | head -1)
+check "$SZ: a drafter reports an incident (matctl, $ID)" test -n "$ID"
+keys F6
+see "F6: the incidents screen offers h and c" "h đã xử lý"
+listed_open() { sleep 0.5; screen | grep 'Mất ổ USB nhập' | grep -q 'đang mở'; }
+check "$SZ: the incident is listed, open" listed_open
+check "$SZ: the incident selected" select_row "Mất ổ USB nhập" Down
+keys Enter
+see "Enter: its report in the viewer" "summary: Mất ổ USB nhập"
+keys Escape
+keys h
+see "h: the handling form names it" "Ghi nhận đã xử lý sự cố số $ID"
+text "Đã thu hồi đăng ký thiết bị"; keys Enter
+see "it is handled" "Sự cố số $ID: đã xử lý."
+keys c
+see "c: the closing form" "Đóng sự cố số $ID"
+text "Kết thúc"; keys Enter
+see "it is closed" "Sự cố số $ID: đã đóng."
+check "$SZ: the daemon has it closed, with the notes" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' incident show '$ID' >'$T/inc.out' && grep -q 'closed' '$T/inc.out' && grep -q 'Đã thu hồi đăng ký thiết bị' '$T/inc.out'"
+keys h
+see "h on the closed incident: the form" "Ghi nhận đã xử lý sự cố số $ID"
+keys Enter
+see "attack: a closed incident cannot go back, with the reason" "Chưa thay đổi được"
+check "$SZ: ... it stays closed" grep -q closed "$T/inc.out"
+check "$SZ: two incident.update records, no third" test "$(log_count incident.update)" -eq 2
 check "the restored log verifies" verify_log
 check "no sanitizer report from the console" test ! -s "$T/console.err"
