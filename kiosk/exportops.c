@@ -42,6 +42,7 @@
 #include "crypto/sign.h"
 #include "daemon.h"
 #include "handlers.h"
+#include "media.h"
 #include "policy.h"
 #include "report.h"
 
@@ -769,25 +770,58 @@ log_outcome(struct session *s, const char *path, struct exw *w, int r,
 	}
 }
 
-int
-h_export(struct session *s, const struct mkmsg *m)
+/* The export onto a USB medium registered for export (issue 8's
+ * kiosk/media.c mounts it read-write for this request): a new file at
+ * its root; shown names it for the log and the reply. */
+static int
+medium_target(struct daemon *d, const struct mkmsg *m, int64_t now,
+    struct medium *med, char *path, size_t len, char *shown,
+    size_t shownlen, char *why, size_t whylen)
+{
+	char serial[MEDIA_SERIAL_MAX], when[32];
+	struct stat st;
+	struct tm tm;
+	time_t t = (time_t)now;
+	int r;
+
+	if (mkmsg_str(m, F_SERIAL, serial, sizeof(serial)) != 0 ||
+	    serial[0] == '\0' || !mktext_is_clean(serial, strlen(serial))) {
+		snprintf(why, whylen, "the medium's serial is missing or not "
+		    "clean text");
+		return MK_ERR_USAGE;
+	}
+	if ((r = media_open(d, serial, MEDIA_EXPORT, med, why, whylen)) != 0)
+		return r;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(why, whylen, "that file exists already on the medium: an "
+	    "export never overwrites");
+	if (mkfs_path(path, len, "%s/matkiosk-export-%.8s-%s.tar", med->mnt,
+	    d->machine.device_id, when) != 0)
+		r = MK_ERR_TOO_LARGE;
+	else if (lstat(path, &st) == 0)
+		r = MK_ERR_EXISTS;
+	if (r != 0) {
+		media_close(med);
+		return r;
+	}
+	snprintf(shown, shownlen, "medium %s: %s", serial,
+	    path + strlen(med->mnt) + 1);
+	return 0;
+}
+
+static int
+export_to(struct session *s, const char *path, const char *shown,
+    int64_t now)
 {
 	struct daemon *d = s->d;
 	static struct exw zero;
 	struct exw w = zero;
-	char path[PATH_LEN], why[300], approver[64], hashhex[65] = "";
+	char why[300], approver[64], hashhex[65] = "";
 	int r;
 
 	w.d = d;
-	w.now = daemon_now();
-	if (!s->authed)
-		return reply_err(s, MK_ERR_DENIED, "log in first");
-	if (!d->provisioned)
-		return reply_err(s, MK_ERR_NOT_PROVISIONED, NULL);
-	if ((r = target_path(d, m, w.now, path, sizeof(path))) != 0)
-		return reply_err(s, r, r == MK_ERR_EXISTS ? "that file exists "
-		    "already: an export never overwrites" : "the export needs "
-		    "an absolute path: a new file, or a directory");
+	w.now = now;
 	find_approver(s, approver, sizeof(approver));
 	if ((r = approval_require(s, ACT_EXPORT_INSPECTION, EXPORT_OBJECT, 1,
 	    why, sizeof(why))) != 0)
@@ -795,7 +829,7 @@ h_export(struct session *s, const struct mkmsg *m)
 	{
 		struct logkv kv[1] = { { "approver", approver } };
 
-		if (session_log(s, LOG_SEV_INFO, "export.begin", path, 1,
+		if (session_log(s, LOG_SEV_INFO, "export.begin", shown, 1,
 		    kv) != 0)
 			return reply_err(s, MK_ERR_LOG, NULL);
 	}
@@ -810,11 +844,43 @@ h_export(struct session *s, const struct mkmsg *m)
 		signkey_public(d->devkey, w.man.device_key);
 	pthread_mutex_unlock(&d->lock);
 	r = write_archive(&w, path, s->acct.name, hashhex);
-	log_outcome(s, path, &w, r, hashhex);
+	log_outcome(s, shown, &w, r, hashhex);
 	if (r == 0)
-		r = reply_export(s, path, &w, hashhex);
+		r = reply_export(s, shown, &w, hashhex);
 	else
 		r = reply_err(s, r, w.why);
 	expman_free(&w.man);
+	return r;
+}
+
+int
+h_export(struct session *s, const struct mkmsg *m)
+{
+	struct daemon *d = s->d;
+	char path[PATH_LEN], shown[PATH_LEN + MEDIA_SERIAL_MAX + 16];
+	char why[400];
+	struct medium med;
+	int64_t now = daemon_now();
+	int r;
+
+	if (!s->authed)
+		return reply_err(s, MK_ERR_DENIED, "log in first");
+	if (!d->provisioned)
+		return reply_err(s, MK_ERR_NOT_PROVISIONED, NULL);
+	memset(&med, 0, sizeof(med));
+	if (mkmsg_get(m, F_SERIAL) != NULL) {
+		if ((r = medium_target(d, m, now, &med, path, sizeof(path),
+		    shown, sizeof(shown), why, sizeof(why))) != 0)
+			return reply_err(s, r, why);
+	} else if ((r = target_path(d, m, now, path, sizeof(path))) != 0)
+		return reply_err(s, r, r == MK_ERR_EXISTS ? "that file exists "
+		    "already: an export never overwrites" : "the export needs "
+		    "an absolute path: a new file, or a directory; or the "
+		    "serial of a medium registered for export");
+	else
+		snprintf(shown, sizeof(shown), "%s", path);
+	r = export_to(s, path, shown, now);
+	if (med.mounted)
+		media_close(&med);
 	return r;
 }

@@ -1,7 +1,7 @@
 /*
  * matctl: inspection export, log head, reports, self-check (issue 10;
  * kiosk/exportops.c, kiosk/reportops.c, kiosk/selfcheck.c).
- *   export inspection --to PATH [--approver NAME]
+ *   export inspection --to PATH | --to-medium SERIAL [--approver NAME]
  *        an inspector; with --approver the supervisor's password is read
  *        next (after the inspector's) and the approval given first
  *   log head [--qr]           the log head to photograph (anyone)
@@ -80,9 +80,10 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
+		{ "to-medium", required_argument, NULL, 'm' },
 		{ "approver", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 } };
-	const char *to = NULL, *approver = NULL;
+	const char *to = NULL, *medium = NULL, *approver = NULL;
 	char path[1100], mac[80], hash[80];
 	struct mkbuf *b;
 	struct mkmsg ok;
@@ -97,12 +98,14 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 't')
 			to = optarg;
+		else if (ch == 'm')
+			medium = optarg;
 		else if (ch == 'a')
 			approver = optarg;
 		else
 			usage();
 	}
-	if (to == NULL || optind != argc)
+	if ((to == NULL) == (medium == NULL) || optind != argc)
 		usage();
 	if (login(ctl) != 0)
 		return 1;
@@ -110,7 +113,8 @@ cmd_export(struct ctl *ctl, int argc, char **argv)
 		return 1;
 	b = mkclient_out(ctl->c);
 	if ((r = mkmsg_start(b, MSG_EXPORT)) != 0 ||
-	    (r = mkmsg_add_str(b, F_PATH, to)) != 0)
+	    (r = mkmsg_add_str(b, to != NULL ? F_PATH : F_SERIAL,
+	    to != NULL ? to : medium)) != 0)
 		return fail("export", mkerr_str(r));
 	if (wait_ok(ctl, "export failed", &ok) != 0)
 		return 1;

@@ -294,6 +294,28 @@ umount "$T/look"
 check "A's log verifies" verify_log
 check "B's log verifies" bash -c "'$BIN/matverify' --key $K0B '$T/b/state/log' >/dev/null 2>&1"
 
+# --- the inspection export onto a medium registered for export ---
+IPW='Insp3ct#Vien26'
+as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
+as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
+as congan "$IPW\n" export inspection --to-medium "$SER" >/dev/null 2>"$T/ex.err"; rc=$?
+check "attack: an export without a supervisor's approval is refused" \
+    bash -c "test $rc -eq 1 && test $(mounted "$LOOP_A") -eq 0"
+check "the inspector exports onto the stick with the supervisor's approval" \
+    bash -c "printf '%s\n%s\n' '$IPW' '$PW' | '$BIN/matctl' -c '$T/conf' -u congan export inspection --to-medium '$SER' --approver '$SUP' >'$T/ex.out' 2>'$T/ex.err'"
+EXF=$(sed -n 's/^export: medium [^:]*: \(matkiosk-export-.*\.tar\)$/\1/p' "$T/ex.out")
+check "the stick is unmounted after the export" test "$(mounted "$LOOP_A")" -eq 0
+mount -o ro,noload "$LOOP_A" "$T/look"
+check "the export is on the stick ($EXF)" test -n "$EXF" -a -s "$T/look/$EXF"
+check "matverify finds it valid, to the head the daemon named" \
+    bash -c "'$BIN/matverify' --key '$K0' --expect-head \"\$(sed -n 's/^  log head seq \([0-9]*\) MAC \([0-9a-f]*\)$/\1:\2/p' '$T/ex.out')\" '$T/look/$EXF' | grep -q '^VERDICT: VALID'"
+umount "$T/look"
+check "the export is logged naming the medium" \
+    test "$(log_count export "medium $SER")" -ge 1
+as congan "$IPW\n$PW\n" export inspection --to-medium "$CSER" --approver "$SUP" >/dev/null 2>"$T/ex.err"; rc=$?
+check "attack: an export onto the composite device (not registered) is refused, not mounted" \
+    bash -c "test $rc -eq 1 && grep -q 'no registered medium' '$T/ex.err' && test $(mounted "$LOOP_C") -eq 0"
+
 # --- backups to a medium registered for backups (issue 12) ---
 sctl backup --to-medium "$SER" >"$T/bk.out" 2>"$T/bk.err"; rc=$?
 check "a backup to a stick registered for import and export is refused" \
