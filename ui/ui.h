@@ -19,7 +19,8 @@
 enum scr {
 	SCR_WIZARD, SCR_LOGIN, SCR_HOME, SCR_DOCS, SCR_USB, SCR_ACCOUNTS,
 	SCR_LOG, SCR_INCIDENTS, SCR_PASSWD, SCR_LOCK, SCR_LOCKDOWN,
-	SCR_RECONNECT, SCR_QUIT, SCR_SAME
+	SCR_RECONNECT, SCR_QUIT, SCR_SAME,
+	SCR_REPAIR_START
 };
 
 struct mkclient;
@@ -46,6 +47,8 @@ struct ui {
 	int		 note_bad;
 	/* Passed from the login screen to the password screen. */
 	char		 pw_reason[256];
+	/* A function key that ends ui_form with FORM_KEY (0: none). */
+	int		 form_key;
 };
 
 /* The navigation keys of a session (ui_nav), as a hint bar. */
@@ -122,11 +125,15 @@ int ui_form(struct ui *u, const char *title, const char *intro,
     struct uifield *f, int n);
 /* Enter: 1, Esc: 0, or FORM_LOCKDOWN/FORM_IDLE. */
 int ui_confirm(struct ui *u, const char *title, const char *question);
+#define FORM_KEY	(-5)	/* u->form_key was pressed */
 /* The screen after an interrupted form. */
 enum scr ui_form_exit(struct ui *u, int r);
 /* A scrollable, wrapped view of lines (already escaped); Esc leaves. */
 enum scr ui_view(struct ui *u, const char *title, const char *const *lines,
     size_t n);
+/* As ui_view, line i drawn with attr[i] (attr may be NULL). */
+enum scr ui_view_attr(struct ui *u, const char *title,
+    const char *const *lines, const int *attr, size_t n);
 /* List navigation: moves *sel (and *top) for an arrow or page key; 1 if
  * the key was one. */
 int ui_list_key(const struct uikey *k, size_t n, int rows, size_t *sel,
@@ -190,5 +197,10 @@ enum scr ui_print_doc(struct ui *u, const struct uirec *d);
  * in ui_view. */
 enum scr ui_view_text(struct ui *u, const char *title, const char *text,
     size_t len);
+/* Supervised repair sessions (issue 9; scr_repair.c): the start with two
+ * people (no login needed), the session's terminal, the minutes, the
+ * recordings (a supervisor, IT officer or inspector). */
+enum scr scr_repair_start(struct ui *u);
+enum scr scr_repairs(struct ui *u);
 
 #endif /* MATKIOSK_UI_H */

@@ -490,6 +490,8 @@ ui_form(struct ui *u, const char *title, const char *intro,
 		}
 		if (k.type != UK_FUNC)
 			continue;
+		if (u->form_key != 0 && k.ch == (wint_t)u->form_key)
+			return FORM_KEY;
 		switch (k.ch) {
 		case KEY_DOWN: cur = (cur + 1) % n; break;
 		case KEY_UP: case KEY_BTAB: cur = (cur + n - 1) % n; break;
@@ -589,6 +591,13 @@ enum scr
 ui_view(struct ui *u, const char *title, const char *const *lines,
     size_t n)
 {
+	return ui_view_attr(u, title, lines, NULL, n);
+}
+
+enum scr
+ui_view_attr(struct ui *u, const char *title, const char *const *lines,
+    const int *attr, size_t n)
+{
 	struct vline *v = NULL;
 	struct uikey k;
 	size_t nv = 0, top = 0, i, page;
@@ -612,7 +621,8 @@ ui_view(struct ui *u, const char *title, const char *const *lines,
 
 			memcpy(buf, lines[l->line] + l->off, len);
 			buf[len] = '\0';
-			ui_put(1 + (int)i, 0, buf, COLS - 1, 0, A_NORMAL);
+			ui_put(1 + (int)i, 0, buf, COLS - 1, 0,
+			    attr != NULL ? attr[l->line] : (int)A_NORMAL);
 		}
 		ui_putf(LINES - 2, 0, COLS, A_DIM, "%zu/%zu",
 		    nv == 0 ? 0 : top + 1, nv);

@@ -1,0 +1,173 @@
+#!/bin/bash
+# The console's screens for supervised repair sessions (issue 9), driven
+# in tmux against the real daemon (as t_repair.sh runs it), at 80x24 and
+# 200x60: from the login screen (F2), a technician alone and a supervisor
+# twice are refused on screen and start nothing; a start with both
+# passwords relays the recorded shell (a command typed through the console
+# shows its output); the exit comes back to the console saying how it
+# ended; the supervisor signs the minutes there; the recording is listed,
+# shown with its check against the log and replayed through libvterm; a
+# title escape typed in the session changes the pane's title live but not
+# in the replay; a recording altered afterwards fails the check in alarm
+# colour and is not replayed. Every check reads the screen (tmux
+# capture-pane) or the daemon's state.
+. "$(dirname "$0")/lib.sh"
+CON_NAME=con4
+. "$(dirname "$0")/conlib.sh"
+TEMP='Tam#Thoi2026x'
+TPW='Ky#Thuat2026y'
+trap 'con_cleanup; cleanup' EXIT
+
+# The pane's title, which the terminal's programs may set (OSC 0).
+title() { "${TM[@]}" display-message -p -t "$PANE" '#{pane_title}'; }
+# The screen's line holding TEXT is drawn white on red (SGR 41).
+in_alarm() {
+	"${TM[@]}" capture-pane -e -p -t "$PANE" | grep -F -- "$1" |
+	    grep -q '41m'
+}
+# The screen shows every TEXT / none of the TEXTs.
+shows_all() {
+	local s p
+	s=$(screen)
+	for p; do grep -qF -- "$p" <<<"$s" || return 1; done
+}
+shows_none() {
+	local s p
+	s=$(screen)
+	for p; do ! grep -qF -- "$p" <<<"$s" || return 1; done
+}
+# matctl repair show N (as the supervisor) has a line matching RE.
+ctl_show() { sctl repair show "$1" 2>/dev/null | grep -qE -- "$2"; }
+ctl_list() { sctl repair list 2>/dev/null | grep -qE -- "$1"; }
+# Sessions the daemon lists, and repair starts in the log.
+sessions() { sctl repair list 2>/dev/null | grep -c '^[0-9]'; }
+
+: >"$T/console.err"
+write_conf
+check "daemon starts" start_daemon
+check "provisioning" provision
+as "$SUP" "$PW\n$TEMP\n" account add kythuat --roles technician >/dev/null 2>&1
+as kythuat "$TEMP\n$TPW\n" passwd >/dev/null 2>&1
+check "a technician exists" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' account list | grep -q kythuat"
+
+# The start form: supervisor, password, technician, password, reason.
+start_form() {
+	text "$1"; keys Tab; text "$2"; keys Tab; text "$3"; keys Tab
+	text "$4"; keys Tab; text "$5"; keys Enter
+}
+
+repair() {
+	local w=$1 h=$2 n0 s0 n off cast
+	SZ="${w}x${h}"
+	con_start "$w" "$h"
+	see "the login screen offers a repair session (F2)" "F2: phiên sửa chữa"
+	keys F2
+	see "F2: the repair form, no login needed" "Sửa chữa cần thủ trưởng và kỹ thuật viên"
+	n0=$(sessions)
+	s0=$(log_count repair.start)
+
+	# -- two people: a technician alone, a supervisor twice --
+	start_form "" "" kythuat "$TPW" "Thay ổ cứng"
+	see "attack: a technician alone is refused, with the reason" \
+	    "Sửa chữa cần hai người"
+	start_form "$SUP" "$PW" "$SUP" "$PW" "Thay ổ cứng"
+	see "attack: the supervisor as the technician too is refused" \
+	    "Sửa chữa cần hai người"
+	check "$SZ: ... no session started (list, log: repair.start $s0)" \
+	    test "$(sessions)" -eq "$n0" -a "$(log_count repair.start)" -eq "$s0"
+	check "$SZ: ... both refusals logged" \
+	    test "$(log_count repair.refused)" -ge $((2 * ${RUN:-1}))
+
+	# -- a session through the console --
+	start_form "$SUP" "$PW" kythuat "$TPW" "Thay ổ cứng hỏng"
+	see "both passwords: the recorded shell's prompt" "[repair " 15
+	n=$(screen | sed -n 's/.*\[repair \([0-9]*\)\].*/\1/p' | head -1)
+	check "$SZ: the daemon says session $n is running" ctl_list "^$n .*running"
+	text 'echo mk-$((6*7))'; keys Enter
+	see "a command typed through the console: its output" "mk-42"
+	keys C-c
+	text 'echo "con-$((2+3))-song"'; keys Enter
+	see "Ctrl-C went to the shell, the console still relays" "con-5-song"
+	text "printf '\\033]0;owned\\007'"; keys Enter
+	sleep 0.5
+	check "$SZ: a title escape in the live session reaches the terminal (the attack is real)" \
+	    test "$(title)" = owned
+	text exit; keys Enter
+	see "exit: back in the console, saying how it ended" \
+	    "Phiên sửa chữa số $n đã kết thúc: kỹ thuật viên đã thoát khỏi shell"
+	check "$SZ: ... the daemon has its end (exit)" ctl_list "^$n .*exit"
+
+	# -- the minutes, signed at the console --
+	see "the minutes' form follows, the supervisor named" "Biên bản phiên sửa chữa số $n"
+	keys Tab; text "Wrong#Pass1"; keys Tab; text "Thay ổ cứng SATA"; keys Tab
+	text "Đã thay ổ, không mở tài liệu"; keys Enter
+	see "attack: a wrong password signs nothing" "Biên bản chưa được ký"
+	check "$SZ: ... the daemon has it unsigned" ctl_show "$n" "^signed-by +-$"
+	keys Tab; text "$PW"; keys Enter Enter Enter
+	see "signed: the minutes shown" "BIÊN BẢN SỬA CHỮA"
+	check "$SZ: ... with what was done and the technician's account" \
+	    shows_all "Thay ổ cứng SATA" "Đã thay ổ, không mở"
+	check "$SZ: matctl repair show says signed by the supervisor" \
+	    ctl_show "$n" "^signed-by +$SUP"
+	keys Escape
+	see "Esc: the login screen" "Đăng nhập bằng tài khoản"
+
+	# -- the recordings --
+	login "$SUP" "$PW"
+	see "the supervisor is home, the menu names repairs" "m sửa chữa"
+	keys m
+	see "m: the list of repair sessions" "Các phiên sửa chữa"
+	check "$SZ: ... session $n's row: signed, both people, the reason" \
+	    screen_grep -qE "^ *$n +đã thoát shell, đã ký +$SUP +kythuat .*Thay ổ"
+	keys End Enter
+	see "Enter: the session shown, checked against the log" "ok: "
+	check "$SZ: ... 'ok: N parts match the log'" \
+	    screen_grep -qE "Đối chiếu với nhật ký: ok: [0-9]+ parts match"
+	keys End
+	see "... with the minutes (End)" "Thay ổ cứng SATA"
+	keys Escape
+	"${TM[@]}" select-pane -t "$PANE" -T clean
+	keys p
+	see "p: the replay, at the recording's time" "mk-42" 15
+	see "... to its end" "hết bản ghi phiên" 15
+	check "$SZ: ... rendered by libvterm: the typed command and the prompt" \
+	    shows_all 'echo mk-$((6*7))' "[repair $n]"
+	check "$SZ: ... the recording's title escape did not reach the terminal" \
+	    test "$(title)" = clean
+	check "$SZ: ... the frame says the recording's size" shows "${w}×${h}"
+	keys Escape
+	see "Esc: the list" "Các phiên sửa chữa"
+
+	# -- a recording altered afterwards --
+	cast=$T/state/repair/$n.cast
+	off=$(grep -a -b -o 'mk-42' "$cast" | head -1 | cut -d: -f1)
+	flip_byte "$cast" $((off + 3))
+	check "$SZ: one byte flipped in $n.cast (mk-42 is now mk-52)" grep -q 'mk-52' "$cast"
+	keys Enter
+	see "attack: the altered recording fails the check" "FAILED"
+	check "$SZ: ... in alarm colour (white on red)" in_alarm FAILED
+	check "$SZ: ... the daemon says so too" ctl_show "$n" "^verified +FAILED"
+	keys Escape p
+	see "attack: its replay is refused with the alarm" "BÁO ĐỘNG: bản ghi phiên không khớp"
+	check "$SZ: ... in alarm colour" in_alarm "BÁO ĐỘNG"
+	check "$SZ: ... nothing of the altered recording shown" \
+	    shows_none mk-42 mk-52 "[repair $n]"
+	keys Escape Escape
+	see "home" "Trang chính"
+	keys F10
+	see "logout" "Đăng nhập bằng tài khoản"
+	keys Escape
+	see "Esc leaves the console" EXITED
+	check "$SZ: the terminal's settings are restored" \
+	    cmp -s "$T/stty.before" "$T/stty.after"
+}
+
+RUN=1
+repair 80 24
+RUN=2
+[ -n "${ONE:-}" ] || repair 200 60
+
+check "the log verifies" verify_log
+check "no sanitizer report from the console" \
+    bash -c "! grep -q 'Sanitizer' '$T/console.err'"
