@@ -16,7 +16,7 @@ CON_NAME=con4
 . "$(dirname "$0")/conlib.sh"
 TEMP='Tam#Thoi2026x'
 TPW='Ky#Thuat2026y'
-trap 'con_cleanup; cleanup' EXIT
+trap 'touch "$T/bg.done"; con_cleanup; cleanup' EXIT
 
 # The pane's title, which the terminal's programs may set (OSC 0).
 title() { "${TM[@]}" display-message -p -t "$PANE" '#{pane_title}'; }
@@ -153,7 +153,30 @@ repair() {
 	check "$SZ: ... in alarm colour" in_alarm "BÁO ĐỘNG"
 	check "$SZ: ... nothing of the altered recording shown" \
 	    shows_none mk-42 mk-52 "[repair $n]"
-	keys Escape Escape
+	keys Escape
+	see "Esc: the list" "Các phiên sửa chữa"
+
+	# -- a supervisor ends a running session from the list --
+	rm -f "$T/bg.done"
+	{ printf '%s\n%s\n' "$PW" "$TPW"
+	  for i in $(seq 300); do [ -e "$T/bg.done" ] && break; sleep 0.1; done; } |
+	    ctl repair start --technician kythuat --supervisor "$SUP" \
+	    --reason "Kiểm tra" >"$T/bg.out" 2>"$T/bg.err" &
+	BG=$!
+	for i in $(seq 100); do grep -qa '\[repair ' "$T/bg.out" && break; sleep 0.1; done
+	m=$((n + 1))
+	keys r
+	see "r: a session started meanwhile is listed, running" "đang chạy"
+	keys End e
+	see "e: the end is asked to confirm" "Kết thúc phiên sửa chữa số $m ngay?"
+	keys Enter
+	see "... the session is ended" "Phiên sửa chữa số $m đã được kết thúc."
+	wait "$BG"
+	check "$SZ: ... the technician's terminal was told: a supervisor ended it" \
+	    grep -q "repair session ended (supervisor)" "$T/bg.err"
+	check "$SZ: ... the daemon has it ended by the supervisor" ctl_list "^$m .*supervisor"
+	touch "$T/bg.done"
+	keys Escape
 	see "home" "Trang chính"
 	keys F10
 	see "logout" "Đăng nhập bằng tài khoản"
