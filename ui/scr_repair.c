@@ -672,7 +672,7 @@ size_text(uint64_t n, char *out, size_t outlen)
 static int
 draw_list(struct ui *u, const struct uilist *l, size_t sel, size_t top)
 {
-	static const int narrow[] = { 3, 22, 8, 8, 16, 6, 0 };
+	static const int narrow[] = { 3, 24, 8, 8, 16, 6, 0 };
 	static const int wide[] = { 4, 30, 16, 16, 16, 9, 0 };
 	const int *w = COLS >= 120 ? wide : narrow;
 	char hint[512], st[128], when[32], size[32];
@@ -709,6 +709,17 @@ draw_list(struct ui *u, const struct uilist *l, size_t sel, size_t top)
 		    ui_attr_bad(u) : 0), w, c, 7);
 	}
 	return rows - 1;
+}
+
+static int
+any_running(const struct uilist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!is_over(uirec_get(&l->v[i], F_STATE)))
+			return 1;
+	return 0;
 }
 
 /* A key of the list on the selected session. */
@@ -750,6 +761,7 @@ scr_repairs(struct ui *u)
 	struct uikey k;
 	size_t sel = 0, top = 0;
 	enum scr s = SCR_SAME;
+	time_t last = 0;
 	int rows, reload = 1;
 
 	while (s == SCR_SAME) {
@@ -762,12 +774,17 @@ scr_repairs(struct ui *u)
 				break;
 			if (sel >= l.n)
 				sel = l.n > 0 ? l.n - 1 : 0;
+			last = time(NULL);
 			reload = 0;
 		}
 		rows = draw_list(u, &l, sel, top);
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)
 			break;
+		/* A running session's end shows without a key. */
+		if (k.type == UK_TICK && any_running(&l) &&
+		    time(NULL) - last >= 2)
+			reload = 1;
 		if (ui_list_key(&k, l.n, rows, &sel, &top) ||
 		    k.type != UK_CHAR)
 			continue;

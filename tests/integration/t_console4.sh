@@ -176,6 +176,18 @@ repair() {
 	    grep -q "repair session ended (supervisor)" "$T/bg.err"
 	check "$SZ: ... the daemon has it ended by the supervisor" ctl_list "^$m .*supervisor"
 	touch "$T/bg.done"
+
+	# -- its minutes, from the list --
+	see "the list follows the end: ended by the supervisor, not signed" \
+	    "thủ trưởng dừng, chưa ký"
+	keys k
+	see "k: the minutes' form for the unsigned session" "Biên bản phiên sửa chữa số $m"
+	keys Tab; text "$PW"; keys Tab; text "Kiểm tra nguồn"; keys Tab
+	text "Dừng giữa chừng"; keys Enter
+	see "... signed, the minutes shown" "BIÊN BẢN SỬA CHỮA"
+	check "$SZ: ... the daemon has them signed" ctl_show "$m" "^signed-by +$SUP"
+	keys Escape
+	see "... back to the list, the session signed" "thủ trưởng dừng, đã ký"
 	keys Escape
 	see "home" "Trang chính"
 	keys F10
