@@ -48,8 +48,14 @@ check "daemon starts" start_daemon
 check "provisioning" provision
 as "$SUP" "$PW\n$TEMP\n" account add kythuat --roles technician >/dev/null 2>&1
 as kythuat "$TEMP\n$TPW\n" passwd >/dev/null 2>&1
-check "a technician exists" \
-    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' account list | grep -q kythuat"
+IPW='C0ngan#2026q'
+DPW='Soan#Thao2026z'
+as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
+as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
+as "$SUP" "$PW\n$TEMP\n" account add soanthao --roles drafter >/dev/null 2>&1
+as soanthao "$TEMP\n$DPW\n" passwd >/dev/null 2>&1
+check "a technician, an inspector and a drafter exist" \
+    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' account list | grep -c 'kythuat\|congan\|soanthao' | grep -qx 3"
 
 # The start form: supervisor, password, technician, password, reason.
 start_form() {
@@ -198,10 +204,79 @@ repair() {
 	    cmp -s "$T/stty.before" "$T/stty.after"
 }
 
+# Who may see the recordings, then what ends a session besides its
+# technician: the time limit (after a warning) and a lockdown; and a
+# resized terminal during it. At 80x24 (the events do not depend on the
+# size), on a test clock of 12 s.
+events() {
+	local n
+	SZ="80x24"
+	con_start 80 24
+	see "the login screen" "Đăng nhập bằng tài khoản"
+	login soanthao "$DPW"
+	see "a drafter is home" "m sửa chữa"
+	keys m
+	see "attack: a drafter is refused the recordings, with the reason" "Không được phép"
+	check "$SZ: ... and sees no row" shows_none kythuat "Thay ổ"
+	keys F10
+	see "logout" "Đăng nhập bằng tài khoản"
+	login congan "$IPW"
+	keys m
+	see "an inspector lists the recordings" "đã thoát shell, đã ký"
+	keys End Enter
+	see "... and sees the last session, checked against the log" "Đối chiếu với nhật ký: ok"
+	keys Escape Escape F10
+	see "logout" "Đăng nhập bằng tài khoản"
+	con_stop
+
+	stop_daemon
+	printf '[repair]\ntest_limit_seconds = 12\n' >>"$T/conf"
+	check "the daemon restarts with a 12 s limit" start_daemon
+	con_start 80 24
+	see "the login screen" "Đăng nhập bằng tài khoản"
+	keys F2
+	start_form "$SUP" "$PW" kythuat "$TPW" "Thời hạn"
+	see "a session on the test clock" "[repair " 15
+	n=$(screen | sed -n 's/.*\[repair \([0-9]*\)\].*/\1/p' | head -1)
+	"${TM[@]}" resize-window -t "$PANE" -x 100 -y 30
+	text 'stty size'; keys Enter
+	see "a resized terminal: the shell gets the new size" "30 100"
+	see "the warning before the limit, shown in the session" \
+	    "[matkiosk] Phiên sửa chữa sẽ kết thúc sau" 12
+	see "the limit ends it: the console says so" \
+	    "Phiên sửa chữa số $n đã kết thúc: đã hết thời gian cho phép" 15
+	check "$SZ: ... the daemon logged the end at the limit" \
+	    bash -c "'$BIN/matverify' --records --key '$K0' '$T/state/log' | grep repair.end | grep -q 'end=time-limit'"
+	keys Escape
+	see "Esc: the minutes later; the login screen" "Đăng nhập bằng tài khoản"
+	"${TM[@]}" resize-window -t "$PANE" -x 80 -y 24
+
+	keys F2
+	start_form "$SUP" "$PW" kythuat "$TPW" "Mạng"
+	see "another session" "[repair $((n + 1))]" 15
+	text 'ip link add mkc0 type veth peer name mkc1 && ip link set mkc0 up; sleep 3; echo "van-$((2+2))-con"'
+	keys Enter
+	see "a link brought up in the session: the console shows the lockdown" \
+	    "KHÓA KHẨN CẤP: máy đã bị khóa"
+	check "$SZ: ... the shell was stopped, the console never relayed its rest" \
+	    shows_none "van-4-con"
+	check "$SZ: ... the daemon ended the session as an incident" \
+	    bash -c "'$BIN/matverify' --records --key '$K0' '$T/state/log' | grep repair.end | grep -q 'end=incident'"
+	nsenter -t "$(daemon_pid)" -n ip link del mkc0 2>/dev/null
+	check "the supervisor clears the lockdown" \
+	    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' lockdown clear >/dev/null"
+	see "the console is back at the login screen" "Đăng nhập bằng tài khoản"
+	keys Escape
+	see "Esc leaves the console" EXITED
+	check "$SZ: the terminal's settings are restored" \
+	    cmp -s "$T/stty.before" "$T/stty.after"
+}
+
 RUN=1
 repair 80 24
 RUN=2
 [ -n "${ONE:-}" ] || repair 200 60
+events
 
 check "the log verifies" verify_log
 check "no sanitizer report from the console" \
