@@ -341,12 +341,6 @@ show_minutes(struct ui *u, const char *text)
 	return s;
 }
 
-static void
-wipe(char *s, size_t n)
-{
-	mk_wipe(s, n);
-}
-
 /* The form of the minutes, until signed or left; before: how the session
  * ended (or ""). */
 static enum scr
@@ -379,7 +373,7 @@ signoff(struct ui *u, const char *seq, const char *who, const char *before)
 		if (r == FORM_AGAIN)
 			continue;
 		if (r != FORM_OK) {
-			wipe(pw, sizeof(pw));
+			mk_wipe(pw, sizeof(pw));
 			return r == FORM_CANCEL ? SCR_SAME : ui_form_exit(u, r);
 		}
 		ud_start(u, MSG_REPAIR_SIGNOFF);
@@ -389,7 +383,7 @@ signoff(struct ui *u, const char *seq, const char *who, const char *before)
 		ud_add(u, F_WORK, work);
 		ud_add(u, F_TECH_ACCOUNT, acct);
 		r = ud_call(u, &ok);
-		wipe(pw, sizeof(pw));
+		mk_wipe(pw, sizeof(pw));
 		if (r == 0)
 			break;
 		refusal(u, _("Minutes not signed"));
@@ -457,16 +451,16 @@ scr_repair_start(struct ui *u)
 	    "vault is sealed first; the session is recorded. Esc: back."),
 	    f, 5);
 	if (r != FORM_OK) {
-		wipe(spw, sizeof(spw));
-		wipe(tpw, sizeof(tpw));
+		mk_wipe(spw, sizeof(spw));
+		mk_wipe(tpw, sizeof(tpw));
 		if (r == FORM_CANCEL)
 			return u->logged_in ? SCR_HOME : SCR_LOGIN;
 		return r == FORM_LOCKDOWN || r == FORM_IDLE ?
 		    ui_form_exit(u, r) : SCR_SAME;
 	}
 	r = start(u, sup, spw, tech, tpw, reason, seq, sizeof(seq));
-	wipe(spw, sizeof(spw));
-	wipe(tpw, sizeof(tpw));
+	mk_wipe(spw, sizeof(spw));
+	mk_wipe(tpw, sizeof(tpw));
 	if (r != 0) {
 		refusal(u, _("Repair refused"));
 		return u->lost ? SCR_RECONNECT : SCR_SAME;

@@ -134,8 +134,14 @@ repair() {
 	see "... with the minutes (End)" "Thay ổ cứng SATA"
 	keys Escape
 	"${TM[@]}" select-pane -t "$PANE" -T clean
+	cast=$T/state/repair/$n.cast
+	t42=$(tail -n +2 "$cast" | jq -r 'select(.[1] == "o" and (.[2] | test("mk-42"))) | .[0]' | head -1)
+	t0=$(date +%s%N)
 	keys p
-	see "p: the replay, at the recording's time" "mk-42" 15
+	see "p: the replay shows the command's output" "mk-42" 15
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	check "$SZ: ... at the recording's time (${ms} ms for ${t42} s recorded)" \
+	    awk -v ms="$ms" -v t="$t42" 'BEGIN { exit !(t != "" && ms >= t * 1000 - 100 && ms <= t * 1000 + 3000) }'
 	see "... to its end" "hết bản ghi phiên" 15
 	check "$SZ: ... rendered by libvterm: the typed command and the prompt" \
 	    shows_all 'echo mk-$((6*7))' "[repair $n]"
@@ -144,9 +150,15 @@ repair() {
 	check "$SZ: ... the frame says the recording's size" shows "${w}×${h}"
 	keys Escape
 	see "Esc: the list" "Các phiên sửa chữa"
+	keys p + + +
+	see "+: up to 8x" "×${h}  8x  "
+	keys e
+	see "e: straight to the end" "hết bản ghi phiên" 2
+	check "$SZ: ... the output there" shows "mk-42"
+	keys Escape
+	see "Esc: the list" "Các phiên sửa chữa"
 
 	# -- a recording altered afterwards --
-	cast=$T/state/repair/$n.cast
 	off=$(grep -a -b -o 'mk-42' "$cast" | head -1 | cut -d: -f1)
 	flip_byte "$cast" $((off + 3))
 	check "$SZ: one byte flipped in $n.cast (mk-42 is now mk-52)" grep -q 'mk-52' "$cast"
@@ -264,7 +276,7 @@ events() {
 	    bash -c "'$BIN/matverify' --records --key '$K0' '$T/state/log' | grep repair.end | grep -q 'end=incident'"
 	nsenter -t "$(daemon_pid)" -n ip link del mkc0 2>/dev/null
 	check "the supervisor clears the lockdown" \
-	    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' lockdown clear >/dev/null"
+	    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' lockdown clear >/dev/null 2>&1"
 	see "the console is back at the login screen" "Đăng nhập bằng tài khoản"
 	keys Escape
 	see "Esc leaves the console" EXITED
