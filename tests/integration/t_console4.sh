@@ -225,6 +225,31 @@ events() {
 	SZ="80x24"
 	con_start 80 24
 	see "the login screen" "Đăng nhập bằng tài khoản"
+	n=$(sessions)
+	keys F2
+	start_form "$SUP" "$PW" kythuat "Wrong#Pass1" "Thử"
+	see "attack: a wrong technician's password is refused" \
+	    "Sai tên tài khoản hoặc mật khẩu"
+	start_form "$SUP" "$PW" soanthao "$DPW" "Thử"
+	see "attack: a drafter is no technician" "Không được phép"
+	check "$SZ: ... the reason is the daemon's" shows "not a technician"
+	rm -f "$T/bg.done"
+	{ printf '%s\n%s\n' "$PW" "$TPW"
+	  for i in $(seq 300); do [ -e "$T/bg.done" ] && break; sleep 0.1; done; } |
+	    ctl repair start --technician kythuat --supervisor "$SUP" \
+	    --reason "Song song" >"$T/bg.out" 2>"$T/bg.err" &
+	BG=$!
+	for i in $(seq 100); do grep -qa '\[repair ' "$T/bg.out" && break; sleep 0.1; done
+	start_form "$SUP" "$PW" kythuat "$TPW" "Thử"
+	see "attack: a second session while one runs is refused" \
+	    "Đang có một phiên sửa chữa khác"
+	check "$SZ: ... none of the three started one (only matctl's)" \
+	    test "$(sessions)" -eq $((n + 1))
+	check "the supervisor ends matctl's" sctl repair end $((n + 1))
+	touch "$T/bg.done"
+	wait "$BG"
+	keys Escape
+	see "Esc: the login screen" "Đăng nhập bằng tài khoản"
 	login soanthao "$DPW"
 	see "a drafter is home" "m sửa chữa"
 	keys m
