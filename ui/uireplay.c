@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <vterm.h>
-#include <wctype.h>
 
 #include "common/buf.h"
 #include "common/cast.h"
@@ -27,6 +26,10 @@
 #include "ui.h"
 #include "uilang.h"
 #include "uireplay.h"
+#include "uitext.h"
+
+_Static_assert(VTERM_MAX_CHARS_PER_CELL <= UITEXT_CELL_MAX,
+    "a libvterm cell fits uitext_cell");
 
 #define DIM_MAX		1000	/* the protocol's largest terminal */
 
@@ -169,32 +172,19 @@ replay_close(struct replay *rp)
 	memset(rp, 0, sizeof(*rp));
 }
 
-/* One cell as ncurses draws it: printable characters only, one column
- * or two as the emulator laid it out, else '?'. */
+/* One cell as ncurses draws it: its characters if uitext_cell finds
+ * them printable, in the columns the emulator gave them, else '?'. */
 static void
 draw_cell(int y, int x, const VTermScreenCell *c)
 {
-	wchar_t wc[VTERM_MAX_CHARS_PER_CELL + 1];
+	wchar_t wc[UITEXT_CELL_MAX + 1];
 	cchar_t cc;
 	attr_t a = A_NORMAL;
-	int i, n = 0;
+	size_t n;
 
-	for (i = 0; i < VTERM_MAX_CHARS_PER_CELL && c->chars[i] != 0; i++) {
-		wchar_t ch = (wchar_t)c->chars[i];
-
-		if (c->chars[i] > 0x10ffff || !iswprint((wint_t)ch) ||
-		    (i == 0 && wcwidth(ch) != c->width) ||
-		    (i > 0 && wcwidth(ch) != 0))
-			break;
-		wc[n++] = ch;
-	}
-	if (c->chars[0] == 0)
-		wc[n++] = L' ';
-	else if (n == 0 || (i < VTERM_MAX_CHARS_PER_CELL && c->chars[i] != 0)) {
-		n = 0;
-		wc[n++] = L'?';
-	}
-	wc[n] = L'\0';
+	for (n = 0; n < VTERM_MAX_CHARS_PER_CELL && c->chars[n] != 0; n++)
+		;
+	(void)uitext_cell(c->chars, n, c->width, wc);
 	if (c->attrs.bold)
 		a |= A_BOLD;
 	if (c->attrs.underline)

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wchar.h>
 
 /* Columns s takes on a terminal. A byte that does not decode, and a
  * character wcwidth calls unprintable, count as one column (they never
@@ -51,5 +52,17 @@ int uitext_parse_date(const char *s, uint64_t *t);
 
 /* Seconds since the epoch as "YYYY-MM-DD HH:MM" (UTC). */
 void uitext_time(uint64_t t, char *out, size_t outlen);
+
+/*
+ * A terminal cell as an emulator holds it (a base code point and up to
+ * UITEXT_CELL_MAX - 1 combining ones; n 0 or cp[0] 0 for an empty cell)
+ * made safe to draw in width columns: out (UITEXT_CELL_MAX + 1 wide
+ * characters) gets the code points if the base is printable and takes
+ * width columns, every other one is a printable zero-width mark, and none
+ * is a control, bidi or line-separator control; else a lone '?'. An empty
+ * cell is a space. Returns the characters in out.
+ */
+#define UITEXT_CELL_MAX	6
+size_t uitext_cell(const uint32_t *cp, size_t n, int width, wchar_t *out);
 
 #endif /* MATKIOSK_UITEXT_H */
