@@ -117,6 +117,20 @@ is_over(const char *state)
 	return strncmp(state, "running", 7) != 0;
 }
 
+/* A state of REPAIR_LIST or REPAIR_SHOW ("exit,signed") in words. */
+static void
+state_text(const char *state, char *out, size_t outlen)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(state, ","), state);
+	if (!is_over(state))
+		snprintf(out, outlen, "%s", state_name(name));
+	else
+		snprintf(out, outlen, is_signed(state) ? _("%s, signed") :
+		    _("%s, not signed"), state_name(name));
+}
+
 /* ---- the session's terminal ---- */
 
 static volatile sig_atomic_t resized;
@@ -341,13 +355,12 @@ show_minutes(struct ui *u, const char *text)
 	return s;
 }
 
-/* The form of the minutes, until signed or left; before: how the session
- * ended (or ""). */
+/* The form of the minutes, until signed or left. */
 static enum scr
-signoff(struct ui *u, const char *seq, const char *who, const char *before)
+signoff(struct ui *u, const char *seq, const char *who)
 {
 	char user[33], pw[129] = "", work[2001] = "", acct[2001] = "";
-	char intro[2048], title[128];
+	char title[128];
 	struct uifield f[] = {
 		{ NULL, user, sizeof(user), 0, NULL, NULL, 0, 0 },
 		{ NULL, pw, sizeof(pw), 1, NULL, NULL, 0, 0 },
@@ -366,10 +379,9 @@ signoff(struct ui *u, const char *seq, const char *who, const char *before)
 		f[3].label = _("The technician's account");
 		snprintf(title, sizeof(title), _("Minutes of repair session %s"),
 		    seq);
-		snprintf(intro, sizeof(intro), "%s%s", before, _("The "
-		    "supervisor who unlocked the session signs the minutes "
-		    "with their password. Esc: sign later (home, m)."));
-		r = ui_form(u, title, intro, f, 4);
+		r = ui_form(u, title, _("The supervisor who unlocked the "
+		    "session signs the minutes with their password. Esc: sign "
+		    "later (home, m)."), f, 4);
 		if (r == FORM_AGAIN)
 			continue;
 		if (r != FORM_OK) {
@@ -433,7 +445,7 @@ enum scr
 scr_repair_start(struct ui *u)
 {
 	char sup[33] = "", spw[129] = "", tech[33] = "", tpw[129] = "";
-	char reason[301] = "", seq[24], before[1536];
+	char reason[301] = "", seq[24];
 	struct uifield f[] = {
 		{ _("Supervisor"), sup, sizeof(sup), 0, NULL, NULL, 0, 0 },
 		{ _("Supervisor's password"), spw, sizeof(spw), 1, NULL, NULL,
@@ -469,10 +481,9 @@ scr_repair_start(struct ui *u)
 	if (session(u, &e) != 0)
 		return SCR_RECONNECT;
 	ui_note(u, strcmp(e.state, "exit") != 0 && strcmp(e.state,
-	    "supervisor") != 0, _("Repair session %s ended: %s. %s"), seq,
+	    "supervisor") != 0, _("Repair session %s ended: %s (%s)."), seq,
 	    end_name(e.state), e.msg);
-	snprintf(before, sizeof(before), "%s ", u->note);
-	(void)signoff(u, seq, sup, before);
+	(void)signoff(u, seq, sup);
 	return u->lost ? SCR_RECONNECT : (u->logged_in ? SCR_HOME : SCR_LOGIN);
 }
 
@@ -518,8 +529,8 @@ shown_entry(struct ui *u, struct shown *v, const struct uirec *r)
 {
 	const char *key = uirec_get(r, F_KEY), *val = uirec_get(r, F_VALUE);
 	const char *ml[SHOW_LINES];
+	char *s, st[128];
 	size_t i, n, len;
-	char *s;
 	int attr = A_NORMAL;
 
 	if (v->nown == SHOW_LINES)
@@ -532,6 +543,10 @@ shown_entry(struct ui *u, struct shown *v, const struct uirec *r)
 		for (i = 0; i < n; i++)
 			shown_add(v, ml[i], A_NORMAL);
 		return;
+	}
+	if (strcmp(key, "state") == 0) {
+		state_text(val, st, sizeof(st));
+		val = st;
 	}
 	if (strcmp(key, "verified") == 0)
 		attr = strncmp(val, "ok", 2) == 0 ? ui_attr_good(u) :
@@ -683,20 +698,12 @@ draw_list(struct ui *u, const struct uilist *l, size_t sel, size_t top)
 		ui_put(3, 2, _("No repair session yet."), COLS - 4, 0, A_DIM);
 	for (i = top, y = 2; i < l->n && y <= rows; i++, y++) {
 		const struct uirec *r = &l->v[i];
-		char name[64];
 		const char *c[] = { uirec_get(r, F_SEQ), st, uirec_get(r,
 		    F_SUPERVISOR), uirec_get(r, F_TECH), when, size,
 		    uirec_get(r, F_REPAIR_REASON) };
 		const char *state = uirec_get(r, F_STATE);
 
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(state, ","),
-		    state);
-		if (!is_over(state))
-			snprintf(st, sizeof(st), "%s", state_name(name));
-		else
-			snprintf(st, sizeof(st), is_signed(state) ?
-			    _("%s, signed") : _("%s, not signed"),
-			    state_name(name));
+		state_text(state, st, sizeof(st));
 		uitext_time(uirec_num(r, F_CREATED, 0), when, sizeof(when));
 		size_text(uirec_num(r, F_SIZE, 0), size, sizeof(size));
 		ui_cells(y, 1, (i == sel ? A_REVERSE : 0) | (!is_over(state) ?
@@ -741,7 +748,7 @@ list_action(struct ui *u, const struct uirec *r, wint_t ch)
 			ui_note(u, 1, "%s", _("The minutes are signed "
 			    "already."));
 		else
-			return signoff(u, seq, uirec_get(r, F_SUPERVISOR), "");
+			return signoff(u, seq, uirec_get(r, F_SUPERVISOR));
 		return SCR_SAME;
 	default:
 		return SCR_SAME;

@@ -128,6 +128,7 @@ repair() {
 	    screen_grep -qE "^ *$n +đã thoát shell, đã ký +$SUP +kythuat .*Thay ổ"
 	keys End Enter
 	see "Enter: the session shown, checked against the log" "ok: "
+	check "$SZ: ... its state in words" shows "Trạng thái: đã thoát shell, đã ký"
 	check "$SZ: ... 'ok: N parts match the log'" \
 	    screen_grep -qE "Đối chiếu với nhật ký: ok: [0-9]+ parts match"
 	keys End
