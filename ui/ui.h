@@ -75,6 +75,8 @@ struct uikey {
  * SIGTERM or SIGHUP (ui_stop_requested), or when the terminal hangs up,
  * the console exits here, the terminal restored (atexit). */
 struct uikey ui_key(struct ui *u);
+/* As ui_key, waiting at most ms milliseconds (UK_TICK after them). */
+struct uikey ui_key_wait(struct ui *u, int ms);
 extern volatile sig_atomic_t ui_stop_requested;
 /* The screen for an event key (UK_LOCKDOWN, UK_IDLE), else SCR_SAME. */
 enum scr ui_event_screen(struct ui *u, const struct uikey *k);

@@ -256,6 +256,12 @@ watch_event(struct ui *u)
 struct uikey
 ui_key(struct ui *u)
 {
+	return ui_key_wait(u, 1000);
+}
+
+struct uikey
+ui_key_wait(struct ui *u, int ms)
+{
 	struct pollfd pfd[2];
 	struct uikey k = { UK_TICK, 0 };
 	int n = 1, r;
@@ -273,7 +279,7 @@ ui_key(struct ui *u)
 		k.type = UK_IDLE;
 		return k;
 	}
-	r = poll(pfd, (nfds_t)n, 1000);
+	r = poll(pfd, (nfds_t)n, ms);
 	if (ui_stop_requested || (r > 0 && (pfd[0].revents &
 	    (POLLHUP | POLLERR | POLLNVAL))))
 		exit(0);

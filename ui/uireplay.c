@@ -12,7 +12,6 @@
  */
 #include <curses.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,6 @@
 
 #include "common/buf.h"
 #include "common/cast.h"
-#include "common/client.h"
 #include "ui.h"
 #include "uilang.h"
 #include "uireplay.h"
@@ -281,25 +279,6 @@ wait_ms(const struct replay *rp)
 	return d < 1000 ? (int)d + 1 : 1000;
 }
 
-/* 1 if a key (or an event of the watch connection) is waiting. */
-static int
-input_waits(struct ui *u, int ms)
-{
-	struct pollfd pfd[2];
-	nfds_t n = 1;
-	int r;
-
-	pfd[0].fd = STDIN_FILENO;
-	pfd[0].events = POLLIN;
-	if (u->watch != NULL) {
-		pfd[1].fd = mkclient_fd(u->watch);
-		pfd[1].events = POLLIN;
-		n = 2;
-	}
-	r = poll(pfd, n, ms);
-	return r != 0;	/* EINTR too: a resize is read as a key */
-}
-
 enum scr
 uireplay_run(struct ui *u, const char *title, const uint8_t *cast,
     size_t len)
@@ -322,15 +301,7 @@ uireplay_run(struct ui *u, const char *title, const uint8_t *cast,
 		while (rp.have && rp.t <= rp.at)
 			feed(&rp);
 		draw(u, title, &rp);
-		refresh();
-		if (u->logged_in && u->idle_min > 0 && time(NULL) -
-		    u->last_key >= (time_t)u->idle_min * 60) {
-			s = SCR_LOCK;
-			break;
-		}
-		if (!input_waits(u, wait_ms(&rp)))
-			continue;
-		k = ui_key(u);
+		k = ui_key_wait(u, wait_ms(&rp));
 		if ((s = ui_event_screen(u, &k)) != SCR_SAME ||
 		    replay_key(&rp, &k))
 			break;

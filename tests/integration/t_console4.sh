@@ -46,16 +46,30 @@ sessions() { sctl repair list 2>/dev/null | grep -c '^[0-9]'; }
 write_conf
 check "daemon starts" start_daemon
 check "provisioning" provision
-as "$SUP" "$PW\n$TEMP\n" account add kythuat --roles technician >/dev/null 2>&1
-as kythuat "$TEMP\n$TPW\n" passwd >/dev/null 2>&1
+# account NAME ROLE PASSWORD: made by the supervisor, its own password set.
+account() {
+	as "$SUP" "$PW\n$TEMP\n" account add "$1" --roles "$2" >/dev/null 2>&1
+	as "$1" "$TEMP\n$3\n" passwd >/dev/null 2>&1
+}
+account kythuat technician "$TPW"
 IPW='C0ngan#2026q'
 DPW='Soan#Thao2026z'
-as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
-as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
-as "$SUP" "$PW\n$TEMP\n" account add soanthao --roles drafter >/dev/null 2>&1
-as soanthao "$TEMP\n$DPW\n" passwd >/dev/null 2>&1
+account congan inspector "$IPW"
+account soanthao drafter "$DPW"
 check "a technician, an inspector and a drafter exist" \
     bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' account list | grep -c 'kythuat\|congan\|soanthao' | grep -qx 3"
+
+# bg_session REASON: a session started by matctl meanwhile (BG its pid),
+# its shell waiting until $T/bg.done exists (30 s at most).
+bg_session() {
+	rm -f "$T/bg.done"
+	{ printf '%s\n%s\n' "$PW" "$TPW"
+	  for i in $(seq 300); do [ -e "$T/bg.done" ] && break; sleep 0.1; done; } |
+	    ctl repair start --technician kythuat --supervisor "$SUP" \
+	    --reason "$1" >"$T/bg.out" 2>"$T/bg.err" &
+	BG=$!
+	for i in $(seq 100); do grep -qa '\[repair ' "$T/bg.out" && break; sleep 0.1; done
+}
 
 # The start form: supervisor, password, technician, password, reason.
 start_form() {
@@ -176,13 +190,7 @@ repair() {
 	see "Esc: the list" "Các phiên sửa chữa"
 
 	# -- a supervisor ends a running session from the list --
-	rm -f "$T/bg.done"
-	{ printf '%s\n%s\n' "$PW" "$TPW"
-	  for i in $(seq 300); do [ -e "$T/bg.done" ] && break; sleep 0.1; done; } |
-	    ctl repair start --technician kythuat --supervisor "$SUP" \
-	    --reason "Kiểm tra" >"$T/bg.out" 2>"$T/bg.err" &
-	BG=$!
-	for i in $(seq 100); do grep -qa '\[repair ' "$T/bg.out" && break; sleep 0.1; done
+	bg_session "Kiểm tra"
 	m=$((n + 1))
 	keys r
 	see "r: a session started meanwhile is listed, running" "đang chạy"
@@ -234,13 +242,7 @@ events() {
 	start_form "$SUP" "$PW" soanthao "$DPW" "Thử"
 	see "attack: a drafter is no technician" "Không được phép"
 	check "$SZ: ... the reason is the daemon's" shows "not a technician"
-	rm -f "$T/bg.done"
-	{ printf '%s\n%s\n' "$PW" "$TPW"
-	  for i in $(seq 300); do [ -e "$T/bg.done" ] && break; sleep 0.1; done; } |
-	    ctl repair start --technician kythuat --supervisor "$SUP" \
-	    --reason "Song song" >"$T/bg.out" 2>"$T/bg.err" &
-	BG=$!
-	for i in $(seq 100); do grep -qa '\[repair ' "$T/bg.out" && break; sleep 0.1; done
+	bg_session "Song song"
 	start_form "$SUP" "$PW" kythuat "$TPW" "Thử"
 	see "attack: a second session while one runs is refused" \
 	    "Đang có một phiên sửa chữa khác"
