@@ -78,7 +78,7 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	const char *ld = value(st, "lockdown");
 	int rows, y = 2, w = COLS - 4, ok;
 	size_t i;
-	char own[512];
+	char own[256];
 
 	/* Repair sessions (scr_repair.c): their key on its own. */
 	snprintf(own, sizeof(own), "%s  %s", _("h log head  p report  "
