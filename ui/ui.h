@@ -123,11 +123,11 @@ struct uifield {
 	int			 choice;
 };
 enum { FORM_AGAIN = -4, FORM_CLEARED = -3, FORM_LOCKDOWN = -2, FORM_IDLE = -1, FORM_CANCEL = 0, FORM_OK = 1 };
+#define FORM_KEY	(-5)	/* ui_form: u->form_key was pressed */
 int ui_form(struct ui *u, const char *title, const char *intro,
     struct uifield *f, int n);
 /* Enter: 1, Esc: 0, or FORM_LOCKDOWN/FORM_IDLE. */
 int ui_confirm(struct ui *u, const char *title, const char *question);
-#define FORM_KEY	(-5)	/* u->form_key was pressed */
 /* The screen after an interrupted form. */
 enum scr ui_form_exit(struct ui *u, int r);
 /* A scrollable, wrapped view of lines (already escaped); Esc leaves. */
