@@ -8,8 +8,14 @@
 # ended; the supervisor signs the minutes there; the recording is listed,
 # shown with its check against the log and replayed through libvterm; a
 # title escape typed in the session changes the pane's title live but not
-# in the replay; a recording altered afterwards fails the check in alarm
-# colour and is not replayed. Every check reads the screen (tmux
+# in the replay, which keeps the recording's timing (+ faster, e to the
+# end); a recording altered afterwards fails the check in alarm colour and
+# is not replayed; a supervisor ends a running session from the list and
+# signs its minutes there. Then, at 80x24: other refusals (a wrong
+# password, a drafter as technician, a second session), who may see the
+# recordings, a resize during a session, the time limit's warning and end,
+# a lockdown ending a session, and SIGTERM during one (the terminal
+# restored, the daemon ends it). Every check reads the screen (tmux
 # capture-pane) or the daemon's state.
 . "$(dirname "$0")/lib.sh"
 CON_NAME=con4
@@ -106,9 +112,9 @@ repair() {
 	check "$SZ: the daemon says session $n is running" ctl_list "^$n .*running"
 	text 'echo mk-$((6*7))'; keys Enter
 	see "a command typed through the console: its output" "mk-42"
-	keys C-c
+	keys C-c C-z 'C-\'
 	text 'echo "con-$((2+3))-song"'; keys Enter
-	see "Ctrl-C went to the shell, the console still relays" "con-5-song"
+	see "Ctrl-C, Ctrl-Z, Ctrl-\\ went to the shell, the console still relays" "con-5-song"
 	text "printf '\\033]0;owned\\007'"; keys Enter
 	sleep 0.5
 	check "$SZ: a title escape in the live session reaches the terminal (the attack is real)" \
@@ -306,10 +312,19 @@ events() {
 	check "the supervisor clears the lockdown" \
 	    bash -c "printf '%s\n' '$PW' | '$BIN/matctl' -c '$T/conf' -u '$SUP' lockdown clear >/dev/null 2>&1"
 	see "the console is back at the login screen" "Đăng nhập bằng tài khoản"
-	keys Escape
-	see "Esc leaves the console" EXITED
-	check "$SZ: the terminal's settings are restored" \
+
+	# The console told to stop during a session: its terminal restored,
+	# the daemon ends the session.
+	keys F2
+	start_form "$SUP" "$PW" kythuat "$TPW" "Dừng"
+	see "a third session" "[repair $((n + 2))]" 15
+	con_stop
+	see "SIGTERM during a session: the console exits" EXITED
+	check "$SZ: ... the terminal's settings are restored" \
 	    cmp -s "$T/stty.before" "$T/stty.after"
+	for i in $(seq 50); do ctl_list "^$((n + 2)) .*disconnected" && break; sleep 0.1; done
+	check "$SZ: ... the daemon ended the session (disconnected)" \
+	    ctl_list "^$((n + 2)) .*disconnected"
 }
 
 RUN=1
