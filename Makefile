@@ -148,17 +148,21 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOL_SRCS))
 # programs, where the console looks for it (BUILD/locale).
 NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+# The replay of repair recordings renders them through libvterm, never raw
+# (ui/uireplay.c; docs/architecture.md, "The console (issue 6)").
+VTERM_CFLAGS := $(shell pkg-config --cflags vterm 2>/dev/null)
+VTERM_LIBS := $(shell pkg-config --libs vterm 2>/dev/null || echo -lvterm)
 UI_LIB_SRCS := ui/uitext.c ui/uirec.c ui/uipage.c
 UI_SRCS := $(filter-out $(UI_LIB_SRCS),$(wildcard ui/*.c))
 LIBUI := $(BUILD)/libmkui.a
 CONSOLE := $(BUILD)/matkiosk
 CONSOLE_MO := $(BUILD)/locale/vi/LC_MESSAGES/matkiosk.mo
 $(LIBUI): $(call obj,$(UI_LIB_SRCS))
-$(call obj,$(UI_SRCS)): ALL_CFLAGS += $(NCURSES_CFLAGS)
+$(call obj,$(UI_SRCS)): ALL_CFLAGS += $(NCURSES_CFLAGS) $(VTERM_CFLAGS)
 all: $(CONSOLE) $(CONSOLE_MO)
 $(CONSOLE): $(call obj,$(UI_SRCS)) $(LIBUI) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(QRENCODE_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(QRENCODE_LIBS) $(VTERM_LIBS)
 ifeq ($(MODE),release)
 	$(Q)ln -sf release/matkiosk build/matkiosk
 endif

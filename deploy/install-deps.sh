@@ -4,7 +4,7 @@
 # Needs root (or sudo) only when something is actually missing.
 set -eu
 
-pkgs_build="gcc make pkg-config libgcrypt20-dev libudev-dev libarchive-dev libqrencode-dev libncurses-dev gettext libcups2-dev libpoppler-glib-dev libcairo2-dev fonts-dejavu-core libclamav-dev"
+pkgs_build="gcc make pkg-config libgcrypt20-dev libudev-dev libarchive-dev libqrencode-dev libncurses-dev gettext libcups2-dev libpoppler-glib-dev libcairo2-dev fonts-dejavu-core libclamav-dev libvterm-dev"
 pkgs_check="$pkgs_build libcmocka-dev clang libclang-rt-14-dev iproute2 util-linux procps e2fsprogs umockdev libumockdev-dev jq xxd tmux cups-daemon cups-client poppler-utils"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_bench="$pkgs_build gnupg age time umockdev libumockdev-dev"

@@ -97,6 +97,7 @@ run(struct ui *u, enum scr s)
 	case SCR_LOCK: return scr_lock(u);
 	case SCR_LOCKDOWN: return scr_lockdown(u);
 	case SCR_RECONNECT: return reconnect(u);
+	case SCR_REPAIR_START: return scr_repair_start(u);
 	default: return SCR_QUIT;
 	}
 }

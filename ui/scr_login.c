@@ -168,10 +168,19 @@ scr_login(struct ui *u)
 
 	if (u->lockdown)
 		return SCR_LOCKDOWN;
-	snprintf(intro, sizeof(intro), "%s%s", _("Log in with your account "
+	snprintf(intro, sizeof(intro), "%s%s%s", _("Log in with your account "
 	    "and password. F8: English / tiếng Việt."), u->allow_exit ?
-	    _(" Esc: leave the console.") : "");
+	    _(" Esc: leave the console.") : "",
+	    _(" F2: a supervised repair session (a supervisor and a "
+	    "technician)."));
+	/* A repair needs no login: two people authenticate in its form. */
+	u->form_key = KEY_F(2);
 	r = ui_form(u, _("Login"), intro, f, 2);
+	u->form_key = 0;
+	if (r == FORM_KEY) {
+		wipe(pw, sizeof(pw));
+		return SCR_REPAIR_START;
+	}
 	if (r == FORM_CANCEL) {
 		wipe(pw, sizeof(pw));
 		return u->allow_exit ? SCR_QUIT : SCR_LOGIN;

@@ -78,9 +78,13 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 	const char *ld = value(st, "lockdown");
 	int rows, y = 2, w = COLS - 4, ok;
 	size_t i;
+	char own[256];
 
-	rows = ui_frame(u, _("Home"), hints(_("h log head  p report  "
-	    "k self-check  g copy register  b backup  r refresh")));
+	/* Repair sessions (scr_repair.c): their key on its own. */
+	snprintf(own, sizeof(own), "%s  %s", _("h log head  p report  "
+	    "k self-check  g copy register  b backup  r refresh"),
+	    _("m repairs"));
+	rows = ui_frame(u, _("Home"), hints(own));
 	ok = strncmp(ag, "clean", 5) == 0;
 	ui_putf(y++, 2, w, ok ? ui_attr_good(u) : ui_attr_alarm(u),
 	    "%s: %s", _("Air gap"), ok ? _("intact, no network link is up") :
@@ -174,6 +178,9 @@ scr_home(struct ui *u)
 			s = scr_register(u);
 		if (k.type == UK_CHAR && k.ch == 'b')
 			s = scr_backup(u);
+		/* Repair sessions (scr_repair.c). */
+		if (k.type == UK_CHAR && k.ch == 'm')
+			s = scr_repairs(u);
 		if (s == SCR_HOME) {
 			s = SCR_SAME;
 			reload = 1;

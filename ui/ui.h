@@ -19,7 +19,8 @@
 enum scr {
 	SCR_WIZARD, SCR_LOGIN, SCR_HOME, SCR_DOCS, SCR_USB, SCR_ACCOUNTS,
 	SCR_LOG, SCR_INCIDENTS, SCR_PASSWD, SCR_LOCK, SCR_LOCKDOWN,
-	SCR_RECONNECT, SCR_QUIT, SCR_SAME
+	SCR_RECONNECT, SCR_QUIT, SCR_SAME,
+	SCR_REPAIR_START
 };
 
 struct mkclient;
@@ -46,6 +47,8 @@ struct ui {
 	int		 note_bad;
 	/* Passed from the login screen to the password screen. */
 	char		 pw_reason[256];
+	/* A function key that ends ui_form with FORM_KEY (0: none). */
+	int		 form_key;
 };
 
 /* The navigation keys of a session (ui_nav), as a hint bar. */
@@ -72,6 +75,8 @@ struct uikey {
  * SIGTERM or SIGHUP (ui_stop_requested), or when the terminal hangs up,
  * the console exits here, the terminal restored (atexit). */
 struct uikey ui_key(struct ui *u);
+/* As ui_key, waiting at most ms milliseconds (UK_TICK after them). */
+struct uikey ui_key_wait(struct ui *u, int ms);
 extern volatile sig_atomic_t ui_stop_requested;
 /* The screen for an event key (UK_LOCKDOWN, UK_IDLE), else SCR_SAME. */
 enum scr ui_event_screen(struct ui *u, const struct uikey *k);
@@ -118,6 +123,7 @@ struct uifield {
 	int			 choice;
 };
 enum { FORM_AGAIN = -4, FORM_CLEARED = -3, FORM_LOCKDOWN = -2, FORM_IDLE = -1, FORM_CANCEL = 0, FORM_OK = 1 };
+#define FORM_KEY	(-5)	/* ui_form: u->form_key was pressed */
 int ui_form(struct ui *u, const char *title, const char *intro,
     struct uifield *f, int n);
 /* Enter: 1, Esc: 0, or FORM_LOCKDOWN/FORM_IDLE. */
@@ -127,6 +133,9 @@ enum scr ui_form_exit(struct ui *u, int r);
 /* A scrollable, wrapped view of lines (already escaped); Esc leaves. */
 enum scr ui_view(struct ui *u, const char *title, const char *const *lines,
     size_t n);
+/* As ui_view, line i drawn with attr[i] (attr may be NULL). */
+enum scr ui_view_attr(struct ui *u, const char *title,
+    const char *const *lines, const int *attr, size_t n);
 /* List navigation: moves *sel (and *top) for an arrow or page key; 1 if
  * the key was one. */
 int ui_list_key(const struct uikey *k, size_t n, int rows, size_t *sel,
@@ -209,5 +218,10 @@ enum scr ui_media_import(struct ui *u, const char *serial);
 enum scr ui_av_update(struct ui *u, const char *serial);
 enum scr ui_copy_out(struct ui *u, const struct uirec *d);
 enum scr scr_workstations(struct ui *u);
+/* Supervised repair sessions (issue 9; scr_repair.c): the start with two
+ * people (no login needed), the session's terminal, the minutes, the
+ * recordings (a supervisor, IT officer or inspector). */
+enum scr scr_repair_start(struct ui *u);
+enum scr scr_repairs(struct ui *u);
 
 #endif /* MATKIOSK_UI_H */

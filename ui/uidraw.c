@@ -184,7 +184,7 @@ ui_frame(struct ui *u, const char *title, const char *hints)
 	char right[160], own[512];
 	const char *bar;
 	size_t len;
-	int rows;
+	int rows, wide;
 
 	erase();
 	if (u->logged_in)
@@ -199,16 +199,27 @@ ui_frame(struct ui *u, const char *title, const char *hints)
 	if (u->lockdown)
 		ui_put(0, COLS / 2, _(" LOCKDOWN "), COLS / 4, 0,
 		    ui_attr_alarm(u));
-	if (u->note[0] != '\0')
-		ui_wrap(LINES - 4, 0, COLS, LINES - 2, u->note,
-		    u->note_bad ? ui_attr_bad(u) : ui_attr_good(u));
-	/* The screen's own keys, then (after " | ") the navigation keys. */
+	/* The screen's own keys, then (after " | ") the navigation keys.
+	 * Own keys wider than the terminal take two lines, the message
+	 * line one. */
+	own[0] = '\0';
 	if ((bar = strstr(hints, " | ")) != NULL) {
 		len = (size_t)(bar - hints) < sizeof(own) - 1 ?
 		    (size_t)(bar - hints) : sizeof(own) - 1;
 		memcpy(own, hints, len);
 		own[len] = '\0';
-		ui_put(LINES - 2, 0, own, COLS, 1, A_BOLD);
+	}
+	wide = uitext_width(own) > (size_t)COLS;
+	if (u->note[0] != '\0')
+		ui_wrap(LINES - 4, 0, COLS, wide ? LINES - 3 : LINES - 2,
+		    u->note, u->note_bad ? ui_attr_bad(u) : ui_attr_good(u));
+	if (bar != NULL) {
+		if (wide) {
+			ui_put(LINES - 3, 0, "", COLS, 1, A_BOLD);
+			ui_put(LINES - 2, 0, "", COLS, 1, A_BOLD);
+			ui_wrap(LINES - 3, 0, COLS, LINES - 1, own, A_BOLD);
+		} else
+			ui_put(LINES - 2, 0, own, COLS, 1, A_BOLD);
 		ui_put(LINES - 1, 0, bar + 3, COLS, 1, ui_attr_title(u));
 	} else
 		ui_put(LINES - 1, 0, hints, COLS, 1, ui_attr_title(u));
@@ -256,6 +267,12 @@ watch_event(struct ui *u)
 struct uikey
 ui_key(struct ui *u)
 {
+	return ui_key_wait(u, 1000);
+}
+
+struct uikey
+ui_key_wait(struct ui *u, int ms)
+{
 	struct pollfd pfd[2];
 	struct uikey k = { UK_TICK, 0 };
 	int n = 1, r;
@@ -273,7 +290,7 @@ ui_key(struct ui *u)
 		k.type = UK_IDLE;
 		return k;
 	}
-	r = poll(pfd, (nfds_t)n, 1000);
+	r = poll(pfd, (nfds_t)n, ms);
 	if (ui_stop_requested || (r > 0 && (pfd[0].revents &
 	    (POLLHUP | POLLERR | POLLNVAL))))
 		exit(0);
@@ -501,6 +518,8 @@ ui_form(struct ui *u, const char *title, const char *intro,
 		}
 		if (k.type != UK_FUNC)
 			continue;
+		if (u->form_key != 0 && k.ch == (wint_t)u->form_key)
+			return FORM_KEY;
 		switch (k.ch) {
 		case KEY_DOWN: cur = (cur + 1) % n; break;
 		case KEY_UP: case KEY_BTAB: cur = (cur + n - 1) % n; break;
@@ -600,6 +619,13 @@ enum scr
 ui_view(struct ui *u, const char *title, const char *const *lines,
     size_t n)
 {
+	return ui_view_attr(u, title, lines, NULL, n);
+}
+
+enum scr
+ui_view_attr(struct ui *u, const char *title, const char *const *lines,
+    const int *attr, size_t n)
+{
 	struct vline *v = NULL;
 	struct uikey k;
 	size_t nv = 0, top = 0, i, page;
@@ -623,7 +649,8 @@ ui_view(struct ui *u, const char *title, const char *const *lines,
 
 			memcpy(buf, lines[l->line] + l->off, len);
 			buf[len] = '\0';
-			ui_put(1 + (int)i, 0, buf, COLS - 1, 0, A_NORMAL);
+			ui_put(1 + (int)i, 0, buf, COLS - 1, 0,
+			    attr != NULL ? attr[l->line] : (int)A_NORMAL);
 		}
 		ui_putf(LINES - 2, 0, COLS, A_DIM, "%zu/%zu",
 		    nv == 0 ? 0 : top + 1, nv);

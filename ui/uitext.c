@@ -1,8 +1,10 @@
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "common/err.h"
 #include "common/text.h"
@@ -189,4 +191,47 @@ uitext_unescape_name(const char *esc, char *out, size_t outlen)
 		return -1;
 	out[o] = '\0';
 	return 0;
+}
+
+/* One code point drawable as it is: printable, neither a control nor a
+ * bidi or line-separator control (mktext_is_clean on its UTF-8). */
+static int
+drawable(uint32_t c)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t n;
+
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) ||
+	    !iswprint((wint_t)c))
+		return 0;
+	memset(&st, 0, sizeof(st));
+	n = wcrtomb(mb, (wchar_t)c, &st);
+	return n != (size_t)-1 && mktext_is_clean(mb, n);
+}
+
+size_t
+uitext_cell(const uint32_t *cp, size_t n, int width, wchar_t *out)
+{
+	size_t i;
+
+	if (n == 0 || cp[0] == 0) {
+		out[0] = L' ';
+		out[1] = L'\0';
+		return 1;
+	}
+	if (n > UITEXT_CELL_MAX)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		if (!drawable(cp[i]) ||
+		    wcwidth((wchar_t)cp[i]) != (i == 0 ? width : 0))
+			goto bad;
+		out[i] = (wchar_t)cp[i];
+	}
+	out[n] = L'\0';
+	return n;
+ bad:
+	out[0] = L'?';
+	out[1] = L'\0';
+	return 1;
 }

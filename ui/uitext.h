@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wchar.h>
 
 /* Columns s takes on a terminal. A byte that does not decode, and a
  * character wcwidth calls unprintable, count as one column (they never
@@ -57,5 +58,16 @@ void uitext_time(uint64_t t, char *out, size_t outlen);
  * escape stands for a control character or invalid UTF-8, which no
  * request may name; such a name, or one longer than out, is -1. */
 int uitext_unescape_name(const char *esc, char *out, size_t outlen);
+/*
+ * A terminal cell as an emulator holds it (a base code point and up to
+ * UITEXT_CELL_MAX - 1 combining ones; n 0 or cp[0] 0 for an empty cell)
+ * made safe to draw in width columns: out (UITEXT_CELL_MAX + 1 wide
+ * characters) gets the code points if the base is printable and takes
+ * width columns, every other one is a printable zero-width mark, and none
+ * is a control, bidi or line-separator control; else a lone '?'. An empty
+ * cell is a space. Returns the characters in out.
+ */
+#define UITEXT_CELL_MAX	6
+size_t uitext_cell(const uint32_t *cp, size_t n, int width, wchar_t *out);
 
 #endif /* MATKIOSK_UITEXT_H */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <cmocka.h>
 
@@ -115,6 +116,46 @@ test_safe(void **state)
 	uitext_safe("\x1b\x1b\x1b\x1b", 4, out, 6);
 	assert_true(strlen(out) < 6);
 	assert_null(strchr(out, 0x1b));
+}
+
+/* The replay's cells (ui/uireplay.c): only printable characters in the
+ * columns the emulator gave them; controls a recording could smuggle into
+ * a cell (ESC, C1 CSI, bidi overrides, a line separator) become '?'. */
+static void
+test_cell(void **state)
+{
+	static const uint32_t a[] = { 'A' }, wide[] = { 0x5b57 };
+	static const uint32_t acute[] = { 'e', 0x301 };
+	static const uint32_t viet[] = { 0x1ec7 };	/* ệ */
+	/* ESC, C1 CSI, a bidi override as a mark, a line separator, past
+	 * Unicode, a lone surrogate, too many marks. */
+	static const struct {
+		uint32_t	cp[UITEXT_CELL_MAX + 1];
+		size_t		n;
+	} bad[] = { { { 0x1b }, 1 }, { { 0x9b }, 1 }, { { 'a', 0x202e }, 2 },
+	    { { 0x2028 }, 1 }, { { 0x110000 }, 1 }, { { 0xdc9b }, 1 },
+	    { { 'e', 0x301, 0x301, 0x301, 0x301, 0x301, 0x301 }, 7 } };
+	wchar_t out[UITEXT_CELL_MAX + 1];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(uitext_cell(a, 1, 1, out), 1);
+	assert_true(wcscmp(out, L"A") == 0);
+	assert_int_equal(uitext_cell(viet, 1, 1, out), 1);
+	assert_true(out[0] == 0x1ec7);
+	assert_int_equal(uitext_cell(wide, 1, 2, out), 1);
+	assert_true(out[0] == 0x5b57);
+	/* A wide character in one column is not what the emulator laid out. */
+	uitext_cell(wide, 1, 1, out);
+	assert_true(wcscmp(out, L"?") == 0);
+	assert_int_equal(uitext_cell(acute, 2, 1, out), 2);
+	assert_true(out[1] == 0x301 && out[2] == 0);
+	assert_int_equal(uitext_cell(NULL, 0, 1, out), 1);
+	assert_true(wcscmp(out, L" ") == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(uitext_cell(bad[i].cp, bad[i].n, 1, out), 1);
+		assert_true(wcscmp(out, L"?") == 0);
+	}
 }
 
 static void
@@ -269,6 +310,7 @@ main(void)
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_safe),
+		cmocka_unit_test(test_cell),
 		cmocka_unit_test(test_until_and_dates),
 		cmocka_unit_test(test_rec),
 		cmocka_unit_test(test_page),
