@@ -28,23 +28,6 @@ static const int media_w[] = { 8, 24, 0 };
 
 #define MEDIA_MAX	64
 
-/* Interfaces as the daemon lists them ("08:06:50 08:06:62"): all of them
- * mass storage (class 08), as a medium must be. */
-static int
-storage_only(const char *ifaces)
-{
-	const char *p = ifaces;
-
-	if (*p == '\0')
-		return 0;
-	for (; *p != '\0'; p += strcspn(p, " ")) {
-		p += strspn(p, " ");
-		if (*p != '\0' && strncmp(p, "08:", 3) != 0)
-			return 0;
-	}
-	return 1;
-}
-
 /* The storage devices the USB guard admitted (any present one when
  * blocked_too), with a serial: candidates for a backup medium (whether
  * one is registered for backups is the daemon's to say). Their indices
@@ -62,13 +45,7 @@ storage_list(struct ui *u, struct uilist *all, size_t idx[MEDIA_MAX],
 		return 0;
 	}
 	for (i = 0; i < all->n && n < MEDIA_MAX; i++) {
-		const struct uirec *r = &all->v[i];
-		const char *ser = uirec_get(r, F_SERIAL);
-
-		if ((blocked_too ||
-		    strcmp(uirec_get(r, F_TARGET), "allow") == 0) &&
-		    storage_only(uirec_get(r, F_IFACES)) &&
-		    ser[0] != '\0' && strcmp(ser, "-") != 0)
+		if (ui_is_medium(&all->v[i], blocked_too))
 			idx[n++] = i;
 	}
 	return n;

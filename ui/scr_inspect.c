@@ -468,3 +468,74 @@ ui_print_doc(struct ui *u, const struct uirec *d)
 	uirec_clear(&ok);
 	return SCR_SAME;
 }
+
+/* ---- the inspection export onto a medium (issue 10) ---- */
+
+static int
+export_send(struct ui *u, const char *serial, struct uirec *ok)
+{
+	ud_start(u, MSG_EXPORT);
+	ud_add(u, F_SERIAL, serial);
+	return ud_call(u, ok);
+}
+
+enum scr
+scr_export(struct ui *u)
+{
+	char serial[320] = "", q[768], *lines[8];
+	struct uirec ok;
+	size_t n = 0, i;
+	enum scr s;
+	int r;
+
+	if ((r = ui_pick_medium(u, _("Inspection export"), serial,
+	    sizeof(serial))) != FORM_OK)
+		return r == FORM_CANCEL ? SCR_HOME : ui_form_exit(u, r);
+	snprintf(q, sizeof(q), _("Export the audit log, the registers, the "
+	    "repair recordings and the report, signed by this machine, onto "
+	    "the medium %s? Only a medium registered for export is "
+	    "accepted; a supervisor approves the export here."), serial);
+	if ((r = ui_confirm(u, _("Inspection export"), q)) != 1)
+		return r == 0 ? SCR_HOME : ui_form_exit(u, r);
+	r = export_send(u, serial, &ok);
+	if (r == MK_ERR_APPROVAL) {
+		if ((r = ui_approve(u, "export.inspection", "inspection", 1,
+		    (uint64_t)time(NULL) + 30 * 60, _("An inspection export "
+		    "needs a supervisor's approval: the supervisor types their "
+		    "password here."))) != FORM_OK)
+			return u->lost ? SCR_RECONNECT : r == FORM_CANCEL ?
+			    SCR_HOME : ui_form_exit(u, r);
+		ui_frame(u, _("Inspection export"), "");
+		ui_putf(2, 2, COLS - 4, A_BOLD, "%s", _("Exporting..."));
+		refresh();
+		r = export_send(u, serial, &ok);
+	}
+	if (r != 0) {
+		ui_note_err(u, _("Not exported"));
+		return u->lost ? SCR_RECONNECT : SCR_HOME;
+	}
+	if (asprintf(&lines[n], "%s", _("The export is on the medium. Check "
+	    "it on the inspection computer with the sealing certificate's "
+	    "key:")) >= 0)
+		n++;
+	if (asprintf(&lines[n], "  %s", uirec_get(&ok, F_PATH)) >= 0)
+		n++;
+	if (asprintf(&lines[n], _("  %s members, %s bytes"),
+	    uirec_get(&ok, F_COUNT), uirec_get(&ok, F_SIZE)) >= 0)
+		n++;
+	if (asprintf(&lines[n], _("  log head %s:%.32s"), uirec_get(&ok, F_SEQ),
+	    uirec_get(&ok, F_MAC)) >= 0)
+		n++;
+	if (asprintf(&lines[n], "  matverify --key K0 --expect-head %s:%.32s "
+	    "FILE", uirec_get(&ok, F_SEQ), uirec_get(&ok, F_MAC)) >= 0)
+		n++;
+	if (asprintf(&lines[n], _("  manifest SHA-256 %s"),
+	    uirec_get(&ok, F_HASH)) >= 0)
+		n++;
+	uirec_clear(&ok);
+	ui_note(u, 0, "%s", _("Exported."));
+	s = ui_view(u, _("Inspection export"), (const char *const *)lines, n);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	return s == SCR_SAME ? SCR_HOME : s;
+}

@@ -82,7 +82,7 @@ draw_home(struct ui *u, struct uilist *st, struct uilist *usb,
 
 	/* Repair sessions (scr_repair.c): their key on its own. */
 	snprintf(own, sizeof(own), "%s  %s", _("h log head  p report  "
-	    "k self-check  g copy register  b backup  r refresh"),
+	    "k self-check  g copy register  e export  b backup  r refresh"),
 	    _("m repairs"));
 	rows = ui_frame(u, _("Home"), hints(own));
 	ok = strncmp(ag, "clean", 5) == 0;
@@ -178,6 +178,8 @@ scr_home(struct ui *u)
 			s = scr_register(u);
 		if (k.type == UK_CHAR && k.ch == 'b')
 			s = scr_backup(u);
+		if (k.type == UK_CHAR && k.ch == 'e')
+			s = scr_export(u);
 		/* Repair sessions (scr_repair.c). */
 		if (k.type == UK_CHAR && k.ch == 'm')
 			s = scr_repairs(u);

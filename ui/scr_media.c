@@ -115,15 +115,14 @@ alarm_screen(struct ui *u)
 
 /* ---- choosing a medium and a file on it ---- */
 
-/* A device that can be a medium: allowed, with a serial, nothing but
- * mass storage (interface class 08). The daemon checks the rest. */
-static int
-is_medium(const struct uirec *d)
+int
+ui_is_medium(const struct uirec *d, int any_target)
 {
 	const char *p = uirec_get(d, F_IFACES);
 
-	if (strcmp(uirec_get(d, F_TARGET), "allow") != 0 ||
-	    uirec_get(d, F_SERIAL)[0] == '\0' || *p == '\0')
+	if ((!any_target && strcmp(uirec_get(d, F_TARGET), "allow") != 0) ||
+	    uirec_get(d, F_SERIAL)[0] == '\0' ||
+	    strcmp(uirec_get(d, F_SERIAL), "-") == 0 || *p == '\0')
 		return 0;
 	for (; *p != '\0'; p += strcspn(p, " "), p += strspn(p, " "))
 		if (strncmp(p, "08:", 3) != 0)
@@ -154,7 +153,7 @@ media_load(struct ui *u, struct media *m)
 	for (i = 0; i < m->l.n && m->n < MEDIA_MAX; i++) {
 		const struct uirec *d = &m->l.v[i];
 
-		if (!is_medium(d))
+		if (!ui_is_medium(d, 0))
 			continue;
 		snprintf(m->text[m->n], sizeof(m->text[0]), "%s / %s",
 		    uirec_get(d, F_NAME), uirec_get(d, F_SERIAL));
@@ -380,6 +379,18 @@ choose_medium(struct ui *u, const char *title, struct media *m, int *which)
 	f[0].nchoices = m->n;
 	r = ui_form(u, title, _("Choose the medium (←→)."), f, 1);
 	*which = f[0].choice;
+	return r;
+}
+
+int
+ui_pick_medium(struct ui *u, const char *title, char *serial, size_t len)
+{
+	struct media m;
+	int r, which;
+
+	if ((r = choose_medium(u, title, &m, &which)) == FORM_OK)
+		snprintf(serial, len, "%s", m.serial[which]);
+	uilist_clear(&m.l);
 	return r;
 }
 

@@ -191,6 +191,9 @@ enum scr scr_log(struct ui *u);
 enum scr scr_head(struct ui *u);
 enum scr scr_report(struct ui *u);
 enum scr scr_selfcheck(struct ui *u);
+/* The inspection export onto a medium registered for export (issue 10;
+ * scr_inspect.c). */
+enum scr scr_export(struct ui *u);
 /* The copy register (issue 7; scr_inspect.c). */
 enum scr scr_register(struct ui *u);
 /* Backups onto a registered medium and the restore test (scr_backup.c). */
@@ -215,6 +218,15 @@ int ui_approve(struct ui *u, const char *action, const char *object,
  * the medium first), copy a document (a DOC_LIST record) out, and the
  * receiving workstations (reached from the USB screen). */
 enum scr ui_media_import(struct ui *u, const char *serial);
+/* A USB_LIST record that can be a medium: allowed (or, any_target, any
+ * decision), with a serial, nothing but mass storage (class 08). The
+ * daemon checks the rest. */
+int ui_is_medium(const struct uirec *d, int any_target);
+/* A medium chosen among those plugged in and allowed: FORM_OK with its
+ * serial in serial, else the form's answer (FORM_CANCEL with a note if
+ * there is none). */
+int ui_pick_medium(struct ui *u, const char *title, char *serial,
+    size_t len);
 enum scr ui_av_update(struct ui *u, const char *serial);
 enum scr ui_copy_out(struct ui *u, const struct uirec *d);
 enum scr scr_workstations(struct ui *u);

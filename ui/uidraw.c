@@ -178,6 +178,43 @@ ui_note_err(struct ui *u, const char *what)
 	    what != NULL ? ": " : "", err_headline(u->err), u->errmsg);
 }
 
+/* Own keys on two lines (LINES - 3 and - 2), broken between key groups
+ * (two spaces apart), never inside one. */
+static void
+hint_lines(const char *own, int attr)
+{
+	char line[2][512], group[512];
+	const char *p = own, *sep;
+	size_t len, used[2] = { 0, 0 };
+	int l = 0;
+
+	line[0][0] = line[1][0] = '\0';
+	while (*p != '\0') {
+		sep = strstr(p, "  ");
+		len = sep != NULL ? (size_t)(sep - p) : strlen(p);
+		if (len >= sizeof(group))
+			len = sizeof(group) - 1;
+		memcpy(group, p, len);
+		group[len] = '\0';
+		if (l == 0 && used[0] > 0 && uitext_width(line[0]) + 2 +
+		    uitext_width(group) > (size_t)COLS)
+			l = 1;
+		if (used[l] + len + 3 < sizeof(line[l])) {
+			if (used[l] > 0) {
+				memcpy(line[l] + used[l], "  ", 2);
+				used[l] += 2;
+			}
+			memcpy(line[l] + used[l], group, len);
+			used[l] += len;
+			line[l][used[l]] = '\0';
+		}
+		p = sep != NULL ? sep : p + strlen(p);
+		p += strspn(p, " ");
+	}
+	ui_put(LINES - 3, 0, line[0], COLS, 1, attr);
+	ui_put(LINES - 2, 0, line[1], COLS, 1, attr);
+}
+
 int
 ui_frame(struct ui *u, const char *title, const char *hints)
 {
@@ -214,11 +251,9 @@ ui_frame(struct ui *u, const char *title, const char *hints)
 		ui_wrap(LINES - 4, 0, COLS, wide ? LINES - 3 : LINES - 2,
 		    u->note, u->note_bad ? ui_attr_bad(u) : ui_attr_good(u));
 	if (bar != NULL) {
-		if (wide) {
-			ui_put(LINES - 3, 0, "", COLS, 1, A_BOLD);
-			ui_put(LINES - 2, 0, "", COLS, 1, A_BOLD);
-			ui_wrap(LINES - 3, 0, COLS, LINES - 1, own, A_BOLD);
-		} else
+		if (wide)
+			hint_lines(own, A_BOLD);
+		else
 			ui_put(LINES - 2, 0, own, COLS, 1, A_BOLD);
 		ui_put(LINES - 1, 0, bar + 3, COLS, 1, ui_attr_title(u));
 	} else

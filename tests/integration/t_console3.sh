@@ -389,6 +389,44 @@ media() {
 media 80 24
 [ -n "${ONE:-}" ] || media 200 60
 
+# -- the inspector's export onto the stick (e on home), 80x24 --
+SZ=80x24
+IPW='Insp3ct#Vien26'
+as "$SUP" "$PW\n$TEMP\n" account add congan --roles inspector >/dev/null 2>&1
+as congan "$TEMP\n$IPW\n" passwd >/dev/null 2>&1
+exports() { on_stick find "$T/look" -name 'matkiosk-export-*.tar' | wc -l; }
+con_start 80 24
+see "the login screen" "Đăng nhập bằng tài khoản"
+login congan "$IPW"
+see "the inspector is home, the menu names the export" "e xuất"
+keys e
+see "e: the medium is chosen" "Xuất dữ liệu kiểm tra"
+keys Enter
+see "... and the export asked about, naming the medium" "$SER"
+keys Enter
+see "a supervisor's approval is asked" "Mật khẩu của thủ trưởng"
+text "$SUP"; keys Tab; text 'Sai#MatKhau99'; keys Enter
+see "attack: a wrong supervisor's password approves nothing" "Không được phê duyệt"
+check "$SZ: ... and no export is on the stick" test "$(exports)" -eq 0
+keys e
+see "e again: the medium" "Xuất dữ liệu kiểm tra"
+keys Enter Enter
+see "the approval again" "Mật khẩu của thủ trưởng"
+text "$SUP"; keys Tab; text "$PW"; keys Enter
+see "the export is made, its head shown" "matverify --key K0 --expect-head"
+HEADSHOWN=$(screen | sed -n 's/.*--expect-head \([0-9]*:[0-9a-f]*\) FILE.*/\1/p' | head -1)
+check "$SZ: one export on the stick" test "$(exports)" -eq 1
+verify_export() {
+	on_stick bash -c "'$BIN/matverify' --key '$K0' --expect-head '$HEADSHOWN' \
+	    \"\$(find '$T/look' -name 'matkiosk-export-*.tar')\" | grep -q '^VERDICT: VALID'"
+}
+check "$SZ: matverify finds it valid to the head shown ($HEADSHOWN)" verify_export
+check "$SZ: the stick is unmounted" stick_unmounted
+keys Escape
+see "Esc: home" "Trang chính"
+keys F10
+con_stop
+
 check "no sanitizer report from the console" \
     bash -c "! grep -q 'Sanitizer' '$T/console.err'"
 check "the daemon's log verifies" verify_log
