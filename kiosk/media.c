@@ -88,15 +88,17 @@ find_registered(struct daemon *d, struct medium *m)
 	return r;
 }
 
-/* The port of the present device with that serial which the guard
- * allowed. Two present devices with the same serial: refused (a clone
- * beside the original cannot be told apart). */
+/* The port of the present device with that serial, which the guard
+ * allowed (or, any, whatever it decided). Two present devices with the
+ * same serial: refused (a clone beside the original cannot be told
+ * apart). */
 static int
-find_present(struct daemon *d, struct medium *m)
+find_device(struct daemon *d, struct medium *m, int any)
 {
 	const struct usbd_entry *e;
 	size_t i, n, found = 0;
 
+	m->port[0] = '\0';
 	pthread_mutex_lock(&d->lock);
 	n = usbd_count_locked(d);
 	for (i = 0; i < n; i++) {
@@ -104,11 +106,17 @@ find_present(struct daemon *d, struct medium *m)
 		if (strcmp(e->serial, m->serial) != 0)
 			continue;
 		found++;
-		if (strcmp(e->target, "allow") == 0)
+		if (any || strcmp(e->target, "allow") == 0)
 			snprintf(m->port, sizeof(m->port), "%s", e->port);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return found == 1 && m->port[0] != '\0' ? 0 : MK_ERR_MEDIUM;
+}
+
+static int
+find_present(struct daemon *d, struct medium *m)
+{
+	return find_device(d, m, 0);
 }
 
 /* The device read again from sysfs: same hash as registered, nothing but
@@ -292,27 +300,6 @@ media_open(struct daemon *d, const char *serial, int purpose,
 	return 0;
 }
 
-/* The port of the one present device with that serial, whatever the
- * guard decided for it. */
-static int
-find_any(struct daemon *d, struct medium *m)
-{
-	const struct usbd_entry *e;
-	size_t i, n, found = 0;
-
-	pthread_mutex_lock(&d->lock);
-	n = usbd_count_locked(d);
-	for (i = 0; i < n; i++) {
-		e = usbd_entry_locked(d, i);
-		if (strcmp(e->serial, m->serial) == 0) {
-			found++;
-			snprintf(m->port, sizeof(m->port), "%s", e->port);
-		}
-	}
-	pthread_mutex_unlock(&d->lock);
-	return found == 1 ? 0 : MK_ERR_MEDIUM;
-}
-
 /* The device as sysfs shows it now: storage only; its hash kept. */
 static int
 storage_now(struct medium *m, char *why, size_t whylen)
@@ -343,7 +330,7 @@ media_open_restore(struct daemon *d, const char *serial, struct medium *m,
 	snprintf(m->direction, sizeof(m->direction), "restore");
 	snprintf(why, whylen, "no USB device with this serial is plugged in "
 	    "(or two are)");
-	if (find_any(d, m) != 0)
+	if (find_device(d, m, 1) != 0)
 		return MK_ERR_MEDIUM;
 	if ((r = storage_now(m, why, whylen)) != 0)
 		return r;

@@ -51,6 +51,28 @@ storage_list(struct ui *u, struct uilist *all, size_t idx[MEDIA_MAX],
 	return n;
 }
 
+/* The media list from row 6: a header, then the rows (the selected one
+ * reversed), or none (the note says so). */
+static void
+draw_media(const struct uilist *l, const size_t *idx, size_t n, size_t sel,
+    size_t top, int rows, const char *none)
+{
+	const char *h[] = { _("Port"), _("Serial"), _("Name") };
+	size_t i;
+
+	ui_cells(6, 1, A_UNDERLINE, media_w, h, 3);
+	if (n == 0)
+		ui_putf(7, 2, COLS - 4, A_NORMAL, "%s", none);
+	for (i = 0; 7 + (int)i <= rows && top + i < n; i++) {
+		const struct uirec *r = &l->v[idx[top + i]];
+		const char *c[] = { uirec_get(r, F_PORT),
+		    uirec_get(r, F_SERIAL), uirec_get(r, F_NAME) };
+
+		ui_cells(7 + (int)i, 1, top + i == sel ? (int)A_REVERSE :
+		    (int)A_NORMAL, media_w, c, 3);
+	}
+}
+
 static enum scr
 make_backup(struct ui *u, const struct uirec *m)
 {
@@ -85,9 +107,6 @@ static enum scr
 restore_test(struct ui *u, const struct uirec *m)
 {
 	struct uilist l = { 0 };
-	char **lines;
-	size_t i, n = 0;
-	enum scr s;
 
 	ui_frame(u, _("Restore test"), "");
 	ui_putf(2, 2, COLS - 4, A_BOLD, "%s", _("Reading the whole backup "
@@ -101,21 +120,8 @@ restore_test(struct ui *u, const struct uirec *m)
 		ui_note_err(u, _("The restore test FAILED"));
 		return u->lost ? SCR_RECONNECT : SCR_SAME;
 	}
-	if ((lines = calloc(l.n + 1, sizeof(*lines))) == NULL) {
-		uilist_clear(&l);
-		return SCR_SAME;
-	}
-	for (i = 0; i < l.n; i++)
-		if (asprintf(&lines[n], "%s: %s", uirec_get(&l.v[i], F_KEY),
-		    uirec_get(&l.v[i], F_VALUE)) >= 0)
-			n++;
-	uilist_clear(&l);
 	ui_note(u, 0, "%s", _("The restore test passed."));
-	s = ui_view(u, _("Restore test"), (const char *const *)lines, n);
-	for (i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-	return s;
+	return ui_view_entries(u, _("Restore test"), &l);
 }
 
 enum scr
@@ -123,7 +129,7 @@ scr_backup(struct ui *u)
 {
 	struct uilist st = { 0 }, l = { 0 };
 	struct uikey k;
-	size_t idx[MEDIA_MAX], n = 0, sel = 0, top = 0, i;
+	size_t idx[MEDIA_MAX], n = 0, sel = 0, top = 0;
 	int rows, reload = 1, w;
 	enum scr s = SCR_SAME;
 
@@ -146,23 +152,8 @@ scr_backup(struct ui *u)
 		ui_wrap(3, 2, w, 5, _("Choose the medium registered for "
 		    "backups (USB screen, use \"backups\"). It is mounted only "
 		    "for the backup or the test, then unmounted."), A_DIM);
-		{
-			const char *c[] = { _("Port"), _("Serial"),
-			    _("Name") };
-
-			ui_cells(6, 1, A_UNDERLINE, media_w, c, 3);
-		}
-		if (n == 0)
-			ui_putf(7, 2, w, A_NORMAL, "%s", _("No admitted USB "
-			    "storage device is plugged in."));
-		for (i = 0; 7 + (int)i <= rows && top + i < n; i++) {
-			const struct uirec *r = &l.v[idx[top + i]];
-			const char *c[] = { uirec_get(r, F_PORT),
-			    uirec_get(r, F_SERIAL), uirec_get(r, F_NAME) };
-
-			ui_cells(7 + (int)i, 1, top + i == sel ?
-			    (int)A_REVERSE : (int)A_NORMAL, media_w, c, 3);
-		}
+		draw_media(&l, idx, n, sel, top, rows, _("No admitted USB "
+		    "storage device is plugged in."));
 		k = ui_key(u);
 		if ((s = ui_nav(u, &k)) != SCR_SAME)
 			break;
@@ -236,7 +227,7 @@ scr_restore_backup(struct ui *u)
 {
 	struct uilist l = { 0 };
 	struct uikey k;
-	size_t idx[MEDIA_MAX], n = 0, sel = 0, top = 0, i;
+	size_t idx[MEDIA_MAX], n = 0, sel = 0, top = 0;
 	int rows, reload = 1, w;
 	enum scr s = SCR_SAME;
 
@@ -253,23 +244,8 @@ scr_restore_backup(struct ui *u)
 		ui_wrap(2, 2, w, 5, _("Plug in the medium holding the backup "
 		    "and choose it. It is admitted for the restore alone, "
 		    "read-only, and let go after."), A_NORMAL);
-		{
-			const char *c[] = { _("Port"), _("Serial"),
-			    _("Name") };
-
-			ui_cells(6, 1, A_UNDERLINE, media_w, c, 3);
-		}
-		if (n == 0)
-			ui_putf(7, 2, w, A_NORMAL, "%s", _("No USB storage "
-			    "device is plugged in."));
-		for (i = 0; 7 + (int)i <= rows && top + i < n; i++) {
-			const struct uirec *r = &l.v[idx[top + i]];
-			const char *c[] = { uirec_get(r, F_PORT),
-			    uirec_get(r, F_SERIAL), uirec_get(r, F_NAME) };
-
-			ui_cells(7 + (int)i, 1, top + i == sel ?
-			    (int)A_REVERSE : (int)A_NORMAL, media_w, c, 3);
-		}
+		draw_media(&l, idx, n, sel, top, rows, _("No USB storage "
+		    "device is plugged in."));
 		k = ui_key(u);
 		if ((s = ui_event_screen(u, &k)) != SCR_SAME)
 			break;

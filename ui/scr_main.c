@@ -757,9 +757,7 @@ static enum scr
 show_incident(struct ui *u, const struct uirec *inc)
 {
 	struct uilist l = { 0 };
-	char **lines, title[128];
-	size_t i, n = 0;
-	enum scr s;
+	char title[128];
 
 	ud_start(u, MSG_INCIDENT_SHOW);
 	ud_add_u64(u, F_SEQ, uirec_num(inc, F_SEQ, 0));
@@ -768,22 +766,9 @@ show_incident(struct ui *u, const struct uirec *inc)
 		ui_note_err(u, _("The incident"));
 		return u->lost ? SCR_RECONNECT : SCR_SAME;
 	}
-	if ((lines = calloc(l.n + 1, sizeof(*lines))) == NULL) {
-		uilist_clear(&l);
-		return SCR_SAME;
-	}
-	for (i = 0; i < l.n; i++)
-		if (asprintf(&lines[n], "%s: %s", uirec_get(&l.v[i], F_KEY),
-		    uirec_get(&l.v[i], F_VALUE)) >= 0)
-			n++;
-	uilist_clear(&l);
 	snprintf(title, sizeof(title), _("Incident %s"),
 	    uirec_get(inc, F_SEQ));
-	s = ui_view(u, title, (const char *const *)lines, n);
-	for (i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-	return s;
+	return ui_view_entries(u, title, &l);
 }
 
 /* Handles or closes an incident (Article 12), with a note of what was

@@ -136,6 +136,9 @@ enum scr ui_view(struct ui *u, const char *title, const char *const *lines,
 /* As ui_view, line i drawn with attr[i] (attr may be NULL). */
 enum scr ui_view_attr(struct ui *u, const char *title,
     const char *const *lines, const int *attr, size_t n);
+/* ENTRY {KEY, VALUE} records (a SHOW's answer) as "KEY: VALUE" lines in
+ * ui_view; l is cleared. */
+enum scr ui_view_entries(struct ui *u, const char *title, struct uilist *l);
 /* List navigation: moves *sel (and *top) for an arrow or page key; 1 if
  * the key was one. */
 int ui_list_key(const struct uikey *k, size_t n, int rows, size_t *sel,

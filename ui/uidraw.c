@@ -760,3 +760,26 @@ ui_has_role(const struct ui *u, const char *role)
 	}
 	return 0;
 }
+
+enum scr
+ui_view_entries(struct ui *u, const char *title, struct uilist *l)
+{
+	char **lines;
+	size_t i, n = 0;
+	enum scr s;
+
+	if ((lines = calloc(l->n + 1, sizeof(*lines))) == NULL) {
+		uilist_clear(l);
+		return SCR_SAME;
+	}
+	for (i = 0; i < l->n; i++)
+		if (asprintf(&lines[n], "%s: %s", uirec_get(&l->v[i], F_KEY),
+		    uirec_get(&l->v[i], F_VALUE)) >= 0)
+			n++;
+	uilist_clear(l);
+	s = ui_view(u, title, (const char *const *)lines, n);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return s;
+}
