@@ -29,13 +29,7 @@ mkdir -p "$T/files" "$T/look"
 head -c $((MB * 1048576)) /dev/urandom >"$T/files/big.bin"
 cp tests/data/av/test.hdb "$T/files/"
 LOOP=$(new_image "$T/stick.img" $((MB * 3 + 64)) "$T/files") || exit 1
-{
-	block_child "$PCI/usb1/1-1/1-1.1" sdx "$(devnum "$LOOP")"
-	fixture "$PCI/usb1/1-1/1-1.1"
-	fixture "$PCI/usb1/1-1"
-	fixture "$PCI/usb1"
-	fixture "$PCI"
-} >"$T/media.umockdev"
+media_bed usb1/1-1/1-1.1="$LOOP"
 conf_for "$T"
 DPID=$(start_ws "$T")
 wait_ws "$T" && provision || { say "media: no daemon"; exit 1; }

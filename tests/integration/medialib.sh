@@ -54,3 +54,42 @@ conf_for() {
 	printf '[paths]\nstate = %s/state\nsocket = %s/run/sock\nwork = %s/work\nusb_rules = %s/usb.rules\n' \
 	    "$1" "$1" "$1" "$1" >"$1/conf"
 }
+
+# The loop devices a test made (new_image's), detached by media_cleanup.
+LOOPS=()
+# media_cleanup [PID...]: the beds PID (their daemons) stopped, what a
+# daemon left mounted under $T (killed on purpose, or failing) unmounted,
+# the loop devices of LOOPS detached.
+media_cleanup() {
+	local p m l
+	for p in "$@"; do
+		if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+			kill -TERM "$p" 2>/dev/null
+			wait "$p" 2>/dev/null
+		fi
+	done
+	for m in $(awk -v t="$T" 'index($5, t) == 1 {print $5}' \
+	    /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+}
+
+# media_bed DEV=LOOP...: $T/media.umockdev, a bed of the fixtures' USB
+# devices DEV (sysfs paths under the controller, as usb1/1-1/1-1.1), each
+# with a block child sdx, sdy, ... of that loop device's MAJ:MIN, and
+# their hub, root hub and controller.
+media_bed() {
+	local a i=0 names=(sdx sdy sdz sdw sdv)
+	{
+		for a in "$@"; do
+			block_child "$PCI/${a%%=*}" "${names[i]}" \
+			    "$(devnum "${a#*=}")"
+			i=$((i + 1))
+		done
+		for a in "$@"; do fixture "$PCI/${a%%=*}"; done
+		fixture "$PCI/usb1/1-1"
+		fixture "$PCI/usb1"
+		fixture "$PCI"
+	} >"$T/media.umockdev"
+}

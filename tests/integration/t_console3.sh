@@ -25,22 +25,7 @@ TEMP='Tam#Thoi2026x'
 DPW='Soan#Thao2026'
 LOOP_A=
 
-console3_cleanup() {
-	local m
-	con_cleanup
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-	fi
-	DPID=
-	for m in $(awk -v t="$T" 'index($5, t) == 1 {print $5}' \
-	    /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	[ -z "$LOOP_A" ] || losetup -d "$LOOP_A" 2>/dev/null
-	cleanup
-}
-trap 'console3_cleanup' EXIT
+trap 'con_cleanup; media_cleanup "$DPID"; cleanup' EXIT
 
 # --- the stick: a clean file, EICAR, the test signatures, a hostile name
 mkdir -p "$T/files/docs"
@@ -51,15 +36,9 @@ cp "$DATA/av/test.hdb" "$T/files/test.hdb"
 printf 'not a signature\n' >"$T/files/broken.hdb"
 # A name that would set the terminal's title if printed raw.
 printf 'x\n' >"$T/files/"$'\e]0;owned\a'"-tieude.txt"
-LOOP_A=$(new_image "$T/stick.img" 32 "$T/files")
+LOOP_A=$(new_image "$T/stick.img" 32 "$T/files") && LOOPS+=("$LOOP_A")
 check "a loop device over the stick's ext4 image" test -b "$LOOP_A"
-{
-	block_child "$PCI/usb1/1-1/1-1.1" sdx "$(devnum "$LOOP_A")"
-	fixture "$PCI/usb1/1-1/1-1.1"
-	fixture "$PCI/usb1/1-1"
-	fixture "$PCI/usb1"
-	fixture "$PCI"
-} >"$T/media.umockdev"
+media_bed usb1/1-1/1-1.1="$LOOP_A"
 
 : >"$T/console.err"
 conf_for "$T"

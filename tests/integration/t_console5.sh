@@ -22,37 +22,14 @@ SER=4C530001230517118283	# the SanDisk stick of the fixtures (1-1.1)
 SMALL=0123456789ABCDEF		# the UASP drive (1-1.3)
 TEMP='Tam#Thoi2026x'
 DPW='Soan#Thao2026'
-LOOPS=()
 DPID=
-
-backup_cleanup() {
-	local l m
-	con_cleanup
-	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
-		kill -TERM "$DPID" 2>/dev/null
-		wait "$DPID" 2>/dev/null
-	fi
-	for m in $(awk -v t="$T" 'index($5, t) == 1 {print $5}' \
-	    /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
-}
-trap 'backup_cleanup; cleanup' EXIT
+trap 'con_cleanup; media_cleanup "$DPID"; cleanup' EXIT
 
 mkdir -p "$T/empty"
 LOOP_A=$(new_image "$T/stick.img" 64 "$T/empty") && LOOPS+=("$LOOP_A")
 LOOP_S=$(new_image "$T/small.img" 8 "$T/empty") && LOOPS+=("$LOOP_S")
 check "two loop devices over ext4 images" test -b "$LOOP_A" -a -b "$LOOP_S"
-{
-	block_child "$PCI/usb1/1-1/1-1.1" sdx "$(devnum "$LOOP_A")"
-	block_child "$PCI/usb1/1-1/1-1.3" sdy "$(devnum "$LOOP_S")"
-	fixture "$PCI/usb1/1-1/1-1.1"
-	fixture "$PCI/usb1/1-1/1-1.3"
-	fixture "$PCI/usb1/1-1"
-	fixture "$PCI/usb1"
-	fixture "$PCI"
-} >"$T/media.umockdev"
+media_bed usb1/1-1/1-1.1="$LOOP_A" usb1/1-1/1-1.3="$LOOP_S"
 
 conf_for "$T"
 DPID=$(start_ws "$T")

@@ -11,23 +11,8 @@
 
 SER=4C530001230517118283	# the SanDisk stick of the fixtures
 SMALL=0123456789ABCDEF		# the UASP drive: a tiny medium
-LOOPS=()
 BPID=
-
-media_cleanup() {
-	local l m
-	if [ -n "$BPID" ] && kill -0 "$BPID" 2>/dev/null; then
-		kill -TERM "$BPID" 2>/dev/null
-		wait "$BPID" 2>/dev/null
-	fi
-	# Mounts a daemon (killed on purpose, or failing) left under $T.
-	for m in $(awk -v t="$T" 'index($5, t) == 1 {print $5}' \
-	    /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
-}
-trap 'media_cleanup; cleanup' EXIT
+trap 'media_cleanup "$BPID"; cleanup' EXIT
 
 # --- the media: a large stick, a tiny drive, a composite device ---
 mkdir -p "$T/files" "$T/none"
@@ -44,17 +29,7 @@ LOOP_S=$(new_image "$T/small.img" 2 "$T/none") && LOOPS+=("$LOOP_S")
 LOOP_C=$(new_image "$T/comp.img" 8 "$T/files") && LOOPS+=("$LOOP_C")
 check "three loop devices over ext4 images" test -b "$LOOP_A" -a -b "$LOOP_S" -a -b "$LOOP_C"
 
-{
-	block_child "$PCI/usb1/1-1/1-1.1" sdx "$(devnum "$LOOP_A")"
-	block_child "$PCI/usb1/1-1/1-1.3" sdy "$(devnum "$LOOP_S")"
-	block_child "$PCI/usb1/1-5" sdz "$(devnum "$LOOP_C")"
-	fixture "$PCI/usb1/1-1/1-1.1"
-	fixture "$PCI/usb1/1-1/1-1.3"
-	fixture "$PCI/usb1/1-5"
-	fixture "$PCI/usb1/1-1"
-	fixture "$PCI/usb1"
-	fixture "$PCI"
-} >"$T/media.umockdev"
+media_bed usb1/1-1/1-1.1="$LOOP_A" usb1/1-1/1-1.3="$LOOP_S" usb1/1-5="$LOOP_C"
 
 conf_for "$T"
 DPID=$(start_ws "$T")
