@@ -119,30 +119,37 @@ find_present(struct daemon *d, struct medium *m)
 	return find_device(d, m, 0);
 }
 
-/* The device read again from sysfs: same hash as registered, nothing but
- * storage. */
+/* The device read again from sysfs: nothing but storage, and of the hash
+ * registered (or, take_hash, its hash kept in m->hash for the next
+ * check). */
 static int
-recheck(struct medium *m, char *why, size_t whylen)
+device_check(struct medium *m, int take_hash, char *why, size_t whylen)
 {
 	struct usbdev *u = NULL;
 	char hash[USBDEV_HASH_LEN];
-	int r;
+	int r = MK_ERR_MEDIUM;
 
-	if ((r = usbd_read_device(m->port, &u)) != 0) {
+	if (usbd_read_device(m->port, &u) != 0)
 		snprintf(why, whylen, "the device is gone");
-		return MK_ERR_MEDIUM;
-	}
-	r = MK_ERR_MEDIUM;
-	if (!usbdev_parsed(u) || usbdev_hash(u, hash) != 0 ||
-	    strcmp(hash, m->hash) != 0)
+	else if (!usbdev_parsed(u) || usbdev_hash(u, hash) != 0)
+		snprintf(why, whylen, "the device's descriptors do not parse");
+	else if (!take_hash && strcmp(hash, m->hash) != 0)
 		snprintf(why, whylen, "the device is not the one registered "
 		    "(its descriptors changed)");
 	else if (!usbops_storage_only(u))
 		snprintf(why, whylen, "the device offers more than storage");
 	else
 		r = 0;
+	if (r == 0 && take_hash)
+		snprintf(m->hash, sizeof(m->hash), "%s", hash);
 	usbdev_free(u);
 	return r;
+}
+
+static int
+recheck(struct medium *m, char *why, size_t whylen)
+{
+	return device_check(m, 0, why, whylen);
 }
 
 /* The MAJ:MIN of the device's block child: a partition if there is
@@ -300,25 +307,6 @@ media_open(struct daemon *d, const char *serial, int purpose,
 	return 0;
 }
 
-/* The device as sysfs shows it now: storage only; its hash kept. */
-static int
-storage_now(struct medium *m, char *why, size_t whylen)
-{
-	struct usbdev *u = NULL;
-	int r = MK_ERR_MEDIUM;
-
-	if (usbd_read_device(m->port, &u) != 0)
-		snprintf(why, whylen, "the device is gone");
-	else if (!usbdev_parsed(u) || usbdev_hash(u, m->hash) != 0)
-		snprintf(why, whylen, "the device's descriptors do not parse");
-	else if (!usbops_storage_only(u))
-		snprintf(why, whylen, "the device offers more than storage");
-	else
-		r = 0;
-	usbdev_free(u);
-	return r;
-}
-
 int
 media_open_restore(struct daemon *d, const char *serial, struct medium *m,
     char *why, size_t whylen)
@@ -332,7 +320,7 @@ media_open_restore(struct daemon *d, const char *serial, struct medium *m,
 	    "(or two are)");
 	if (find_device(d, m, 1) != 0)
 		return MK_ERR_MEDIUM;
-	if ((r = storage_now(m, why, whylen)) != 0)
+	if ((r = device_check(m, 1, why, whylen)) != 0)
 		return r;
 	snprintf(why, whylen, "the machine is provisioned: a restore is only "
 	    "onto a new machine");

@@ -93,3 +93,16 @@ media_bed() {
 		fixture "$PCI"
 	} >"$T/media.umockdev"
 }
+
+# new_installation: the machine's disk is lost. The daemon of $T (bed
+# DPID) stops, its state and USB rules are moved away, and a fresh,
+# unprovisioned daemon starts in the same bed (DPID set anew).
+new_installation() {
+	local k
+	kill -TERM "$DPID" 2>/dev/null
+	for k in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+	mv "$T/state" "$T/state.lost" && mv "$T/usb.rules" "$T/usb.rules.lost" &&
+	    DPID=$(start_ws "$T") && wait_ws "$T"
+}
+# The guard's decision for the device at port $1 ("allow", "block", ...).
+decision() { ctl usb list 2>/dev/null | awk -v p="$1" '$1 == p {print $3}'; }

@@ -163,12 +163,7 @@ check "the log verifies after the console's backups" verify_log
 
 # -- the machine is lost: a new installation restores from the stick --
 SZ=80x24
-kill -TERM "$DPID" 2>/dev/null
-for k in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-mv "$T/state" "$T/state.lost" && mv "$T/usb.rules" "$T/usb.rules.lost"
-DPID=$(start_ws "$T")
-check "a new installation starts with the stick plugged in" wait_ws "$T"
-decision() { ctl usb list 2>/dev/null | awk -v p="$1" '$1 == p {print $3}'; }
+check "a new installation starts with the stick plugged in" new_installation
 con_start 80 24
 see "the provisioning wizard offers the restore" "Esc: phục"
 keys Escape

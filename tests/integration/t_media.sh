@@ -324,13 +324,7 @@ check "A's log verifies after the backups" verify_log
 # is registered); the restore admits it for itself alone, read-only.
 ID_A=$(printf '%s\n' "$PW" | ctl -u "$SUP" doc list 2>/dev/null | grep -o '^[0-9a-f]\{32\}' | head -1)
 SHA_A=$(printf '%s\n' "$PW" | ctl -u "$SUP" doc cat "$ID_A" 2>/dev/null | sha256sum)
-kill -TERM "$DPID" 2>/dev/null
-for k in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-mv "$T/state" "$T/state.lost" && mv "$T/usb.rules" "$T/usb.rules.lost"
-DPID=$(start_ws "$T")
-check "a fresh installation starts in the same bed" wait_ws "$T"
-# The stick's decision as the guard reports it ("block", "allow").
-decision() { ctl usb list 2>/dev/null | awk -v p="$1" '$1 == p {print $3}'; }
+check "a fresh installation starts in the same bed" new_installation
 check "the backup stick is blocked on the new machine ($(decision 1-1.1))" \
     test "$(decision 1-1.1)" = block
 restore() { printf '%s\n%s\n' "$SUP" "$1" | ctl restore --from-medium "$2"; }
