@@ -56,8 +56,11 @@ ui_view_text(struct ui *u, const char *title, const char *text, size_t len)
 			nl++;
 	}
 	s = ui_view(u, title, (const char *const *)lines, n);
-	for (i = 0; i < n; i++)
+	/* A document's lines are its plaintext: wiped, as the text is. */
+	for (i = 0; i < n; i++) {
+		mk_wipe(lines[i], strlen(lines[i]));
 		free(lines[i]);
+	}
 	free(lines);
 	return s;
 }

@@ -26,6 +26,18 @@ hints(const char *own)
 	return buf;
 }
 
+void
+ui_list_reload(struct ui *u, unsigned type, struct uilist *l,
+    const char *what, size_t *sel)
+{
+	uilist_clear(l);
+	ud_start(u, type);
+	if (ud_list(u, l, NULL) != 0 && u->note[0] == '\0')
+		ui_note_err(u, what);
+	if (*sel >= l->n)
+		*sel = 0;
+}
+
 /* ---- home ---- */
 
 /* A status value without the escaped line break the daemon may end it
@@ -210,12 +222,13 @@ class_names(const char *shown[3])
 		shown[i] = ui_class_name(classes[i]);
 }
 
-/* The document as escaped lines, for the viewer. */
+/* The document as escaped lines (it may hold terminal escapes), in the
+ * viewer; its text and lines wiped after. */
 static enum scr
 view_doc(struct ui *u, const struct uirec *d)
 {
-	char *text, **lines = NULL, *p, *nl, title[512];
-	size_t len, n = 0, cap = 0, i;
+	char *text, title[512];
+	size_t len;
 	int cut;
 	enum scr s;
 
@@ -223,43 +236,13 @@ view_doc(struct ui *u, const struct uirec *d)
 		ui_note_err(u, _("The document cannot be opened"));
 		return u->lost ? SCR_RECONNECT : SCR_SAME;
 	}
-	for (p = text; p != NULL && p <= text + len; p = nl) {
-		size_t ll, esc;
-
-		nl = memchr(p, '\n', (size_t)(text + len - p));
-		ll = nl != NULL ? (size_t)(nl - p) : (size_t)(text + len - p);
-		if (nl == NULL && ll == 0 && n > 0)
-			break;
-		if (n == cap) {
-			char **nv;
-
-			cap = cap == 0 ? 256 : cap * 2;
-			if ((nv = reallocarray(lines, cap, sizeof(*nv))) ==
-			    NULL)
-				break;
-			lines = nv;
-		}
-		/* Each line escaped: a document may hold terminal escapes. */
-		esc = ll * 4 + 1;
-		if ((lines[n] = malloc(esc)) == NULL)
-			break;
-		uitext_safe(p, ll, lines[n], esc);
-		n++;
-		if (nl != NULL)
-			nl++;
-	}
-	mk_wipe(text, len);
-	free(text);
 	snprintf(title, sizeof(title), "%s — %s", uirec_get(d, F_TITLE),
 	    ui_class_name(uirec_get(d, F_CLASS)));
 	if (cut)
 		ui_note(u, 1, "%s", _("Only the first 8 MiB are shown."));
-	s = ui_view(u, title, (const char *const *)lines, n);
-	for (i = 0; i < n; i++) {
-		mk_wipe(lines[i], strlen(lines[i]));
-		free(lines[i]);
-	}
-	free(lines);
+	s = ui_view_text(u, title, text, len);
+	mk_wipe(text, len);
+	free(text);
 	return s;
 }
 
@@ -494,14 +477,8 @@ scr_usb(struct ui *u)
 
 	while (s == SCR_SAME) {
 		if (reload) {
-			uilist_clear(&l);
-			ud_start(u, MSG_USB_LIST);
-			if (ud_list(u, &l, NULL) != 0 &&
-			    u->note[0] == '\0')
-				ui_note_err(u, _("USB devices"));
+			ui_list_reload(u, MSG_USB_LIST, &l, _("USB devices"), &sel);
 			reload = 0;
-			if (sel >= l.n)
-				sel = 0;
 		}
 		rows = ui_frame(u, _("USB devices"), hints(_("g register  "
 		    "x unregister  m import  a virus signatures  "
@@ -652,14 +629,8 @@ scr_accounts(struct ui *u)
 
 	while (s == SCR_SAME) {
 		if (reload) {
-			uilist_clear(&l);
-			ud_start(u, MSG_ACCOUNT_LIST);
-			if (ud_list(u, &l, NULL) != 0 &&
-			    u->note[0] == '\0')
-				ui_note_err(u, _("Accounts"));
+			ui_list_reload(u, MSG_ACCOUNT_LIST, &l, _("Accounts"), &sel);
 			reload = 0;
-			if (sel >= l.n)
-				sel = 0;
 		}
 		rows = ui_frame(u, _("Accounts"), hints(_("a add  u unlock  "
 		    "s reset password  x disable  r refresh"))) - 1;
@@ -815,14 +786,8 @@ scr_incidents(struct ui *u)
 
 	while (s == SCR_SAME) {
 		if (reload) {
-			uilist_clear(&l);
-			ud_start(u, MSG_INCIDENT_LIST);
-			if (ud_list(u, &l, NULL) != 0 &&
-			    u->note[0] == '\0')
-				ui_note_err(u, _("Incidents"));
+			ui_list_reload(u, MSG_INCIDENT_LIST, &l, _("Incidents"), &sel);
 			reload = 0;
-			if (sel >= l.n)
-				sel = 0;
 		}
 		rows = ui_frame(u, _("Incidents"), hints(_("n report  "
 		    "Enter details  h handled  c close  r refresh"))) - 1;

@@ -139,6 +139,10 @@ enum scr ui_view_attr(struct ui *u, const char *title,
 /* ENTRY {KEY, VALUE} records (a SHOW's answer) as "KEY: VALUE" lines in
  * ui_view; l is cleared. */
 enum scr ui_view_entries(struct ui *u, const char *title, struct uilist *l);
+/* A list screen's listing (type's ENTRY records) read again into l; a
+ * refusal is the note (unless one is shown); *sel kept in range. */
+void ui_list_reload(struct ui *u, unsigned type, struct uilist *l,
+    const char *what, size_t *sel);
 /* List navigation: moves *sel (and *top) for an arrow or page key; 1 if
  * the key was one. */
 int ui_list_key(const struct uikey *k, size_t n, int rows, size_t *sel,
@@ -207,7 +211,7 @@ enum scr scr_restore_backup(struct ui *u);
 /* Prints a document (a DOC_LIST record) from the documents screen. */
 enum scr ui_print_doc(struct ui *u, const struct uirec *d);
 /* Text from outside (UTF-8, '\n' lines) escaped line by line and shown
- * in ui_view. */
+ * in ui_view; the lines are wiped after (a document's plaintext). */
 enum scr ui_view_text(struct ui *u, const char *title, const char *text,
     size_t len);
 /* A supervisor's approval typed at this console (uiapprove.c): APPROVE
