@@ -242,55 +242,9 @@ int
 ud_cat(struct ui *u, const char *id, size_t max, char **out, size_t *len,
     int *cut)
 {
-	struct mkmsg m;
-	const struct mkfield *f;
-	char msg[1024], *buf;
-	size_t n = 0, take;
-	int r;
-
-	*out = NULL;
-	*len = 0;
-	*cut = 0;
-	if ((buf = malloc(max + 1)) == NULL)
-		return MK_ERR_ALLOC;
 	ud_start(u, MSG_DOC_CAT);
 	ud_add(u, F_ID, id);
-	if (u->c == NULL || (r = mkclient_send(u->c)) != 0) {
-		free(buf);
-		return lost(u, MK_ERR_CLOSED);
-	}
-	for (;;) {
-		if ((r = mkclient_recv(u->c, &m)) != 0) {
-			r = lost(u, r);
-			break;
-		}
-		if (m.type == MSG_DATA && (f = mkmsg_get(&m, F_DATA)) != NULL) {
-			/* Past max the rest is read and dropped, to keep the
-			 * connection in step. */
-			take = f->len <= max - n ? f->len : max - n;
-			memcpy(buf + n, f->p, take);
-			n += take;
-			if (take < f->len)
-				*cut = 1;
-			continue;
-		}
-		if (m.type == MSG_OK) {
-			buf[n] = '\0';
-			*out = buf;
-			*len = n;
-			return 0;
-		}
-		if (m.type == MSG_ERR) {
-			u->err = r = mkclient_error(&m, msg, sizeof(msg));
-			uitext_safe(msg, strlen(msg), u->errmsg,
-			    sizeof(u->errmsg));
-		} else
-			r = lost(u, MK_ERR_PROTOCOL);
-		break;
-	}
-	mk_wipe(buf, n);
-	free(buf);
-	return r;
+	return ud_data(u, max, out, len, cut, NULL);
 }
 
 int
@@ -322,6 +276,8 @@ ud_data(struct ui *u, size_t max, char **out, size_t *len, int *cut,
 			break;
 		}
 		if (m.type == MSG_DATA && (f = mkmsg_get(&m, F_DATA)) != NULL) {
+			/* Past max the rest is read and dropped, to keep the
+			 * connection in step. */
 			take = f->len <= max - n ? f->len : max - n;
 			memcpy(buf + n, f->p, take);
 			n += take;
