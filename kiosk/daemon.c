@@ -42,6 +42,15 @@ daemon_log_locked(struct daemon *d, uint8_t severity, const char *actor,
     const char *role, const char *event, const char *object, size_t nfields,
     const struct logkv *fields)
 {
+	return daemon_log_seq_locked(d, severity, actor, role, event, object,
+	    nfields, fields, NULL);
+}
+
+int
+daemon_log_seq_locked(struct daemon *d, uint8_t severity, const char *actor,
+    const char *role, const char *event, const char *object, size_t nfields,
+    const struct logkv *fields, uint64_t *seq)
+{
 	struct logev ev = {
 		.severity = severity, .actor = actor, .role = role,
 		.event = event, .object = object != NULL ? object : "",
@@ -51,7 +60,7 @@ daemon_log_locked(struct daemon *d, uint8_t severity, const char *actor,
 
 	if (d->log == NULL)
 		return MK_ERR_NOT_PROVISIONED;
-	if ((r = auditlog_append(d->log, &ev, NULL)) != 0) {
+	if ((r = auditlog_append(d->log, &ev, seq)) != 0) {
 		/* Fail closed: nothing that must be logged may happen now. */
 		snprintf(d->fail_reason, sizeof(d->fail_reason),
 		    "audit log cannot be written: %s", mkerr_str(r));
@@ -80,12 +89,25 @@ int
 session_log(struct session *s, uint8_t severity, const char *event,
     const char *object, size_t nfields, const struct logkv *fields)
 {
+	return session_log_seq(s, severity, event, object, nfields, fields,
+	    NULL);
+}
+
+int
+session_log_seq(struct session *s, uint8_t severity, const char *event,
+    const char *object, size_t nfields, const struct logkv *fields,
+    uint64_t *seq)
+{
 	const char *actor = s->authed ? s->acct.name : "-";
 	const char *role = s->authed ?
 	    accounts_primary_role(s->acct.roles) : "-";
+	int r;
 
-	return daemon_log(s->d, severity, actor, role, event, object, nfields,
-	    fields);
+	pthread_mutex_lock(&s->d->lock);
+	r = daemon_log_seq_locked(s->d, severity, actor, role, event, object,
+	    nfields, fields, seq);
+	pthread_mutex_unlock(&s->d->lock);
+	return r;
 }
 
 static int

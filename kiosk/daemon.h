@@ -167,9 +167,18 @@ int daemon_log(struct daemon *d, uint8_t severity, const char *actor,
 int daemon_log_locked(struct daemon *d, uint8_t severity, const char *actor,
     const char *role, const char *event, const char *object, size_t nfields,
     const struct logkv *fields);
-/* The same with the session's account as actor. */
+/* The same giving the record's sequence number in *seq (the intent that
+ * an outcome record names). */
+int daemon_log_seq_locked(struct daemon *d, uint8_t severity,
+    const char *actor, const char *role, const char *event,
+    const char *object, size_t nfields, const struct logkv *fields,
+    uint64_t *seq);
+/* The same with the session's account as actor (seq may be NULL). */
 int session_log(struct session *s, uint8_t severity, const char *event,
     const char *object, size_t nfields, const struct logkv *fields);
+int session_log_seq(struct session *s, uint8_t severity, const char *event,
+    const char *object, size_t nfields, const struct logkv *fields,
+    uint64_t *seq);
 
 /* Opens the provisioned state: device key, log (with recovery), accounts,
  * vault. Called at start and after provisioning, with d->lock held. */

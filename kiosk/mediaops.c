@@ -63,33 +63,6 @@ refuse(struct session *s, int code, const char *why)
 	return r;
 }
 
-/* Logs with the session's account as actor and returns the record's
- * sequence number (the intent that an outcome names). */
-static int
-log_seq(struct session *s, uint8_t sev, const char *event,
-    const char *object, size_t n, const struct logkv *kv, uint64_t *seq)
-{
-	struct daemon *d = s->d;
-	struct logev ev = {
-		.severity = sev, .actor = s->acct.name,
-		.role = accounts_primary_role(s->acct.roles), .event = event,
-		.object = object, .nfields = n, .fields = kv,
-	};
-	int r;
-
-	pthread_mutex_lock(&d->lock);
-	if (d->log == NULL)
-		r = MK_ERR_NOT_PROVISIONED;
-	else if ((r = auditlog_append(d->log, &ev, seq)) != 0) {
-		snprintf(d->fail_reason, sizeof(d->fail_reason),
-		    "audit log cannot be written: %s", mkerr_str(r));
-		r = MK_ERR_LOG;
-	} else
-		d->fail_reason[0] = '\0';
-	pthread_mutex_unlock(&d->lock);
-	return r;
-}
-
 /* Logged in, holding the key, not in lockdown, and allowed to work on
  * documents. */
 static int
@@ -392,7 +365,7 @@ refuse_infected(struct session *s, const struct mreq *q, int fd,
 	struct logkv kv[6] = { { "intent", seq }, { "serial", q->serial },
 	    { "path", q->epath }, { "sha256", hex }, { "malware", vname },
 	    { "evidence", where } };
-	log_seq(s, LOG_SEV_CAO, "media.import.infected", "", 6, kv, NULL);
+	session_log(s, LOG_SEV_CAO, "media.import.infected", "", 6, kv);
 	pthread_mutex_lock(&s->d->lock);
 	guard_incident_locked(s->d, LOG_SEV_CAO, "media.import.infected",
 	    s->acct.name, summary, &inc);
@@ -557,8 +530,8 @@ import_done(struct session *s, const struct mreq *q, const struct incoming *in,
 	    { "size", sz }, { "sha256", plainhex },
 	    { "type", in->package ? "transfer-package" : "file" },
 	    { "file_sha256", hex }, { "sender", in->sender } };
-	if (log_seq(s, LOG_SEV_INFO, "media.import", id, in->package ? 9 : 8,
-	    kv, NULL) != 0) {
+	if (session_log(s, LOG_SEV_INFO, "media.import", id,
+	    in->package ? 9 : 8, kv) != 0) {
 		vault_delete(s->d->vault, id);
 		return refuse(s, MK_ERR_LOG, NULL);
 	}
@@ -586,7 +559,7 @@ import_run(struct session *s, const struct mreq *q, unsigned gen)
 	/* Write-ahead: the intent, before the medium is even read. */
 	struct logkv kv[3] = { { "serial", q->serial }, { "path", q->epath },
 	    { "class", q->cls[0] ? q->cls : "-" } };
-	if (log_seq(s, LOG_SEV_INFO, "media.import.begin", "", 3, kv,
+	if (session_log_seq(s, LOG_SEV_INFO, "media.import.begin", "", 3, kv,
 	    &intent) != 0)
 		return refuse(s, MK_ERR_LOG, NULL);
 	if ((r = fetch(s, gen, q, &tmp, sha, &size, why, sizeof(why))) != 0)
@@ -1302,7 +1275,7 @@ copy_write(struct session *s, unsigned gen, struct cout *c, int outfd)
 	    "transfer-package" }, { "pkg_sha256", c->pkgsha },
 	    { "size", seq } };
 	snprintf(seq, sizeof(seq), "%" PRIu64, n);
-	if (log_seq(s, LOG_SEV_INFO, "copy.begin", c->id, 8, kv,
+	if (session_log_seq(s, LOG_SEV_INFO, "copy.begin", c->id, 8, kv,
 	    &intent) != 0) {
 		media_close(&med);
 		return refuse(s, MK_ERR_LOG, NULL);

@@ -4,48 +4,15 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/text.h"
 #include "crypto/docfmt.h"
 #include "printmark.h"
-
-/* One UTF-8 sequence at p (n bytes left): its length, 0 if invalid. */
-static size_t
-utf8_len(const uint8_t *p, size_t n)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
 
 int
 printmark_detect(const uint8_t *p, size_t n)
 {
 	size_t i = 0, l;
+	uint32_t cp;
 
 	if (n >= 5 && memcmp(p, "%PDF-", 5) == 0)
 		return PRINTMARK_PDF;
@@ -53,7 +20,8 @@ printmark_detect(const uint8_t *p, size_t n)
 		if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
 		    p[i] != '\r' && p[i] != '\f')
 			return PRINTMARK_OTHER;
-		if (p[i] == 0x7f || (l = utf8_len(p + i, n - i)) == 0)
+		if (p[i] == 0x7f ||
+		    (l = mktext_utf8_len(p + i, n - i, &cp)) == 0)
 			return PRINTMARK_OTHER;
 		i += l;
 	}

@@ -51,31 +51,6 @@ struct print_req {
 	unsigned	 gen;		/* d->gen when the request came */
 };
 
-/* Appends a record and gives its seq (the intent's number). */
-static int
-log_seq(struct session *s, uint8_t sev, const char *event, const char *obj,
-    size_t n, const struct logkv *kv, uint64_t *seq)
-{
-	struct daemon *d = s->d;
-	struct logev ev = { .severity = sev, .actor = s->acct.name,
-	    .role = accounts_primary_role(s->acct.roles), .event = event,
-	    .object = obj, .nfields = n, .fields = kv };
-	int r;
-
-	pthread_mutex_lock(&d->lock);
-	if (d->log == NULL)
-		r = MK_ERR_NOT_PROVISIONED;
-	else if ((r = auditlog_append(d->log, &ev, seq)) != 0) {
-		/* Fail closed, as daemon_log_locked does. */
-		snprintf(d->fail_reason, sizeof(d->fail_reason),
-		    "audit log cannot be written: %s", mkerr_str(r));
-		r = MK_ERR_LOG;
-	} else
-		d->fail_reason[0] = '\0';
-	pthread_mutex_unlock(&d->lock);
-	return r;
-}
-
 /* A refusal: recorded (print.refused), then answered. */
 static int
 refuse(struct session *s, const struct print_req *p, int code,
@@ -290,7 +265,8 @@ log_intent(struct session *s, const struct print_req *p, uint64_t *seq)
 	mktext_escape(p->uri, strlen(p->uri), esc, sizeof(esc));
 	kv[6].value = esc;
 	snprintf(copies, sizeof(copies), "%" PRIu64, p->copies);
-	return log_seq(s, LOG_SEV_INFO, "print.begin", p->id, 8, kv, seq);
+	return session_log_seq(s, LOG_SEV_INFO, "print.begin", p->id, 8, kv,
+	    seq);
 }
 
 static int
@@ -307,8 +283,8 @@ log_outcome(struct session *s, const struct print_req *p, uint64_t intent,
 	snprintf(job, sizeof(job), "%d", res->job);
 	snprintf(pages, sizeof(pages), "%" PRIu64, res->pages);
 	mktext_escape(why, strlen(why), esc, sizeof(esc));
-	return log_seq(s, err == 0 ? LOG_SEV_INFO : LOG_SEV_THAP, err == 0 ?
-	    "print.done" : "print.failed", p->id, err == 0 ? 5 : 6, kv, NULL);
+	return session_log(s, err == 0 ? LOG_SEV_INFO : LOG_SEV_THAP, err == 0 ?
+	    "print.done" : "print.failed", p->id, err == 0 ? 5 : 6, kv);
 }
 
 static int
